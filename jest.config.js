@@ -7,8 +7,7 @@ module.exports = {
   roots: ['<rootDir>/src', '<rootDir>/libs', '<rootDir>/apps'],
   testRegex: '.*\\.spec\\.ts$',
   // Specs that need MongoDB share one backend per run (see test/global-setup.ts).
-  // TEMPORARILY DISABLED until libs/mongo-emulator exports MongoEmulator (lead re-enables):
-  // globalSetup: '<rootDir>/test/global-setup.ts',
-  // globalTeardown: '<rootDir>/test/global-teardown.ts',
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 30000,
 };

@@ -1,0 +1,3 @@
+export * from './test-backend';
+export * from './test-env';
+export * from './wait-for';

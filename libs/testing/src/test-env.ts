@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+/** Set by test/global-setup.ts: the backend the whole e2e run shares. */
+export const TEST_BACKEND_URI_VAR = 'CHANGE_RELAY_TEST_MONGODB_URI';
+export const TEST_BACKEND_KIND_VAR = 'CHANGE_RELAY_TEST_MONGODB_KIND';
+
+/** A database name no other test uses. */
+export function uniqueDbName(prefix = 'test'): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * The environment an e2e test boots the server with: the shared backend, a database of its own,
+ * an ephemeral port and quiet logs. Overrides win.
+ */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const uri = process.env[TEST_BACKEND_URI_VAR];
+  if (!uri) {
+    throw new Error(`${TEST_BACKEND_URI_VAR} is not set: run e2e tests through test/jest-e2e.config.js`);
+  }
+  return {
+    MONGODB_URI: uri,
+    MONGODB_DB: uniqueDbName('relay'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    SHUTDOWN_GRACE_MS: '5000',
+    ...overrides,
+  };
+}
+
+/** The kind of backend the run uses: external, mongod or emulator. */
+export function testBackendKind(): string {
+  return process.env[TEST_BACKEND_KIND_VAR] ?? 'unknown';
+}

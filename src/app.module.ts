@@ -1,0 +1,44 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { LoggerModule } from 'nestjs-pino';
+import { AboutModule } from './about/about.module';
+import { formatGraphqlError } from './common/errors/graphql-error.formatter';
+import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import type { MongoBackend } from './database/mongo-backend';
+import { HealthModule } from './health/health.module';
+
+type ModuleImports = NonNullable<ModuleMetadata['imports']>;
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, backend: MongoBackend, extraImports: ModuleImports = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            base: { service: config.serviceName, instance: config.instanceId },
+            autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+            redact: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.*.secret'],
+          },
+        }),
+        DatabaseModule.forRoot(backend),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          path: '/graphql',
+          autoSchemaFile: true,
+          sortSchema: true,
+          formatError: formatGraphqlError,
+        }),
+        HealthModule,
+        AboutModule,
+        ...extraImports,
+      ],
+    };
+  }
+}

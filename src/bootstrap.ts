@@ -1,0 +1,104 @@
+import { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import pino from 'pino';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/errors/http-exception.filter';
+import { createValidationPipe } from './common/validation.pipe';
+import { AppConfig, loadConfig } from './config/app-config';
+import { MongoBackend, startMongoBackend } from './database/mongo-backend';
+import { version } from '../package.json';
+
+export const API_PREFIX = 'api/v1';
+
+export interface ServerOptions {
+  /** The environment to read the configuration from (main.ts passes process.env). */
+  env: Record<string, string | undefined>;
+  /** Extra modules, e.g. a test module with its own handlers. */
+  imports?: ModuleMetadata['imports'];
+  /** Listen on the configured port (default true); false leaves `app` ready for supertest. */
+  listen?: boolean;
+}
+
+export interface Server {
+  app: INestApplication;
+  config: AppConfig;
+  backend: MongoBackend;
+  /** Base URL when listening, e.g. http://127.0.0.1:3000 */
+  url: string;
+  /** Graceful shutdown: drains workers and closes the app within SHUTDOWN_GRACE_MS, then the backend. */
+  close(): Promise<{ graceful: boolean }>;
+}
+
+/** Boots Change Relay. The one bootstrap used by main.ts and the e2e tests. */
+export async function startServer(options: ServerOptions): Promise<Server> {
+  const config = loadConfig(options.env);
+  const bootLog = pino({ level: config.logLevel, base: { service: config.serviceName, instance: config.instanceId } });
+  const backend = await startMongoBackend({
+    uri: config.mongodbUri,
+    mode: config.embeddedMongo,
+    log: (message) => bootLog.info(message),
+  });
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(AppModule.forRoot(config, backend, options.imports ?? []), {
+      bufferLogs: true,
+    });
+  } catch (error) {
+    await backend.stop();
+    throw error;
+  }
+  configureApp(app, config);
+  const logger = app.get(Logger);
+
+  let url = '';
+  if (options.listen ?? true) {
+    await app.listen(config.port, config.host);
+    url = (await app.getUrl()).replace('[::1]', 'localhost');
+    logger.log(`Change Relay ${version} listening on ${url}`, 'Bootstrap');
+    logger.log(`REST API      ${url}/${API_PREFIX}`, 'Bootstrap');
+    logger.log(`OpenAPI docs  ${url}/api/docs`, 'Bootstrap');
+    logger.log(`GraphQL       ${url}/graphql`, 'Bootstrap');
+    logger.log(`Health        ${url}/health/live  ${url}/health/ready`, 'Bootstrap');
+  } else {
+    await app.init();
+  }
+
+  let closing: Promise<{ graceful: boolean }> | undefined;
+  const close = () => (closing ??= closeServer(app, backend, config.shutdownGraceMs));
+  return { app, config, backend, url, close };
+}
+
+function configureApp(app: INestApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Change Relay')
+      .setDescription(`Admin API of ${config.serviceName}: subscriptions, handlers, instances, dead letters`)
+      .setVersion(version)
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+}
+
+async function closeServer(
+  app: INestApplication,
+  backend: MongoBackend,
+  graceMs: number,
+): Promise<{ graceful: boolean }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), graceMs);
+  });
+  const outcome = await Promise.race([app.close().then(() => 'closed' as const), deadline]);
+  clearTimeout(timer);
+  await backend.stop().catch(() => undefined);
+  return { graceful: outcome === 'closed' };
+}

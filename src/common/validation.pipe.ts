@@ -1,0 +1,12 @@
+import { ValidationPipe } from '@nestjs/common';
+import { InputValidationException, validationDetails } from './errors/error-response';
+
+/** The global pipe: strips nothing silently (unknown fields are refused) and names each field. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => new InputValidationException(validationDetails(errors)),
+  });
+}

@@ -1,0 +1,83 @@
+import { hostname } from 'node:os';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EMBEDDED_MONGO_MODES, EnvironmentVariables, LOG_LEVELS } from './environment-variables';
+
+export type EmbeddedMongoMode = (typeof EMBEDDED_MONGO_MODES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The server's configuration, validated once at boot. The only reader of the environment. */
+export class AppConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Unset: the server starts an embedded backend (see `embeddedMongo`). */
+  readonly mongodbUri: string | undefined;
+  readonly mongodbDb: string;
+  readonly embeddedMongo: EmbeddedMongoMode;
+  readonly instanceId: string;
+  readonly serviceName: string;
+  readonly logLevel: LogLevel;
+  readonly shutdownGraceMs: number;
+  readonly leaseTtlMs: number;
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Environment = Record<string, string | undefined>;
+
+/**
+ * Validates the environment and returns the typed configuration, or throws a ConfigError whose
+ * message is one line naming each bad variable and what it allows.
+ */
+export function loadConfig(env: Environment): AppConfig {
+  const known = Object.fromEntries(
+    Object.keys(new EnvironmentVariablesKeys()).map((key) => [key, blankToUndefined(env[key])]),
+  );
+  const vars = plainToInstance(EnvironmentVariables, known);
+  const errors = validateSync(vars, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const reasons = errors.map((error) => {
+      const messages = Object.values(error.constraints ?? {});
+      const reason = messages[messages.length - 1] ?? `${error.property} is invalid`;
+      return `${reason} (got ${JSON.stringify(env[error.property])})`;
+    });
+    throw new ConfigError(`Invalid configuration: ${reasons.join('; ')}`);
+  }
+  return new AppConfig({
+    port: vars.PORT ?? 3000,
+    host: vars.HOST ?? '127.0.0.1',
+    mongodbUri: vars.MONGODB_URI,
+    mongodbDb: vars.MONGODB_DB ?? 'change_relay',
+    embeddedMongo: vars.EMBEDDED_MONGO ?? 'auto',
+    instanceId: vars.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    serviceName: vars.SERVICE_NAME ?? 'change-relay',
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS ?? 10_000,
+    leaseTtlMs: vars.LEASE_TTL_MS ?? 15_000,
+  });
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Lists the variable names at runtime (class fields without initialisers are not enumerable). */
+class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, undefined> {
+  PORT = undefined;
+  HOST = undefined;
+  MONGODB_URI = undefined;
+  MONGODB_DB = undefined;
+  EMBEDDED_MONGO = undefined;
+  INSTANCE_ID = undefined;
+  SERVICE_NAME = undefined;
+  LOG_LEVEL = undefined;
+  SHUTDOWN_GRACE_MS = undefined;
+  LEASE_TTL_MS = undefined;
+}

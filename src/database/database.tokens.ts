@@ -1,0 +1,1 @@
+export const MONGO_BACKEND = Symbol('MONGO_BACKEND');
