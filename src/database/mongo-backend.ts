@@ -1,3 +1,4 @@
+import { MongoEmulator } from '@app/mongo-emulator';
 import type { EmbeddedMongoMode } from '../config/app-config';
 
 export type MongoBackendKind = 'external' | 'mongod' | 'emulator';
@@ -81,7 +82,6 @@ async function startMongod(binaryPath: string): Promise<MongoBackend> {
 }
 
 async function startEmulator(oplogSize: number | undefined): Promise<MongoBackend> {
-  const { MongoEmulator } = await import('@app/mongo-emulator');
   const emulator = await MongoEmulator.start(oplogSize ? { oplogSize } : {});
   return { kind: 'emulator', uri: emulator.uri, stop: () => emulator.stop() };
 }

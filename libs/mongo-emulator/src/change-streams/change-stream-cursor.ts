@@ -1,0 +1,268 @@
+import { calculateObjectSize } from 'bson';
+import { Aggregator } from 'mingo';
+import { ErrorCode, MongoCommandError } from '../errors';
+import { compareOpTime, fromTimestamp, OpTime } from '../oplog/logical-clock';
+import { entryPosition } from '../oplog/oplog';
+import {
+  comparePositions,
+  decodeResumeToken,
+  encodeResumeToken,
+  highWaterMark,
+  TokenPosition,
+} from '../oplog/resume-token';
+import type { Document } from '../storage/bson-values';
+import type { StorageEngine } from '../storage/storage-engine';
+import { asBadValue, mingoOptions } from '../query/mingo-options';
+import { BatchRequest, CursorBatch, MAX_BATCH_BYTES, ServerCursor } from '../cursors/server-cursor';
+import { buildChangeEvents, entryInScope } from './change-event-builder';
+import { ChangeStreamScope, ChangeStreamSpec } from './change-stream-options';
+
+/** mongod's await time for a tailable awaitData getMore sent without maxTimeMS. */
+const DEFAULT_AWAIT_MS = 1000;
+/** Events built and filtered per step, so a batch stops close to its byte budget. */
+const CHUNK_EVENTS = 256;
+
+/**
+ * A change stream: a position in the oplog, a scope and the user's later pipeline stages.
+ * Each getMore reads only oplog entries after its position, so cost does not grow with history.
+ */
+export class ChangeStreamCursor implements ServerCursor {
+  lastUsed = Date.now();
+  busy = false;
+  /** Cluster time the stream started at when opened without a resume point. */
+  readonly startTime: OpTime;
+  private seq: number;
+  /** Every event at or before this position has been considered. */
+  private lowWaterMark: TokenPosition;
+  private invalidated = false;
+  /** Aborted by killCursors/close, ending an awaiting getMore at once. */
+  private readonly closer = new AbortController();
+  /** Resuming right after a drop/rename that invalidates this stream: the invalidate comes next. */
+  private pendingInvalidate: Document | undefined;
+  private closed = false;
+  private readonly pipeline: Aggregator | undefined;
+
+  constructor(
+    readonly ns: string,
+    private readonly engine: StorageEngine,
+    private readonly scope: ChangeStreamScope,
+    private readonly spec: ChangeStreamSpec,
+    stages: Document[],
+    /** Earliest cluster time the emulator has history for (its start). */
+    historyStart: OpTime,
+  ) {
+    const { oplog, clock } = engine;
+    const token = spec.resumeAfter ?? spec.startAfter;
+    if (token !== undefined) {
+      const position = decodeResumeToken(token);
+      if (position.kind === 'invalidate' && spec.resumeAfter !== undefined) {
+        throw new MongoCommandError(
+          ErrorCode.InvalidResumeToken,
+          "Attempting to resume a change stream using 'resumeAfter' is not allowed from an invalidate notification.",
+        );
+      }
+      this.assertHistoryAvailable(position, historyStart);
+      if (position.kind === 'event' && !oplog.contains(position)) {
+        throw new MongoCommandError(
+          ErrorCode.ChangeStreamFatalError,
+          `cannot resume stream; the resume token was not found. ${JSON.stringify(token)}`,
+        );
+      }
+      this.seq = oplog.seqAfter(position);
+      this.lowWaterMark = position;
+      this.startTime = clock.now();
+      this.pendingInvalidate = this.invalidateAfter(position);
+    } else if (spec.startAtOperationTime !== undefined) {
+      const time = fromTimestamp(spec.startAtOperationTime);
+      if (!time)
+        throw new MongoCommandError(
+          ErrorCode.TypeMismatch,
+          "'startAtOperationTime' must be a Timestamp",
+        );
+      const justBefore: TokenPosition = { t: time.t, i: time.i, op: -1, kind: 'event' };
+      this.assertHistoryAvailable(justBefore, historyStart);
+      this.seq = oplog.seqAfter(justBefore);
+      this.lowWaterMark = justBefore;
+      this.startTime = time;
+    } else {
+      // A reserved cluster time no write will ever use: "events from now on" and the
+      // operationTime the driver resumes from are then the same point.
+      this.startTime = clock.tick();
+      this.seq = oplog.nextSeq;
+      this.lowWaterMark = highWaterMark(this.startTime);
+    }
+    // Events share stored documents; stages other than $match may modify their input in mingo.
+    const needsCopies = stages.some((stage) => Object.keys(stage)[0] !== '$match');
+    if (stages.length > 0) {
+      try {
+        this.pipeline = new Aggregator(stages, mingoOptions(undefined, needsCopies));
+      } catch (error) {
+        throw asBadValue(error);
+      }
+    }
+  }
+
+  private invalidateAfter(position: TokenPosition): Document | undefined {
+    if (position.kind !== 'event') return undefined;
+    const entry = this.engine.oplog.get(this.seq - 1);
+    if (
+      !entry ||
+      entry.op === 'insert' ||
+      entry.op === 'update' ||
+      entry.op === 'replace' ||
+      entry.op === 'delete'
+    ) {
+      return undefined;
+    }
+    if (comparePositions(entryPosition(entry), position) !== 0 || !entryInScope(entry, this.scope))
+      return undefined;
+    return buildChangeEvents(entry, this.scope, this.spec, this.engine).find(
+      (built) => built.invalidates,
+    )?.event;
+  }
+
+  private assertHistoryAvailable(position: TokenPosition, historyStart: OpTime): void {
+    const dropped = this.engine.oplog.lastDropped;
+    const beforeStart = compareOpTime(position, historyStart) < 0;
+    if (beforeStart || (dropped !== undefined && comparePositions(dropped, position) >= 0)) {
+      throw historyLost();
+    }
+  }
+
+  /** The first batch: whatever is already there, without waiting. */
+  async firstBatch(batchSize: number | undefined, signal: AbortSignal): Promise<CursorBatch> {
+    return this.nextBatch({ batchSize, maxTimeMS: 0, signal });
+  }
+
+  async nextBatch(request: BatchRequest): Promise<CursorBatch> {
+    if (request.batchSize === 0) return this.batch([]);
+    const limit = request.batchSize ?? Number.MAX_SAFE_INTEGER;
+    const waitMs = request.maxTimeMS ?? DEFAULT_AWAIT_MS;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const docs = this.collect(limit);
+      if (docs.length > 0 || this.invalidated || this.closed || waitMs <= 0)
+        return this.batch(docs);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || request.signal.aborted) return this.batch(docs);
+      await this.waitForEntries(remaining, request.signal);
+      if (this.closed) {
+        // killCursors while this getMore waited: mongod interrupts the operation.
+        throw new MongoCommandError(ErrorCode.CursorKilled, 'killed cursor explicitly');
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.closer.abort();
+  }
+
+  private batch(docs: Document[]): CursorBatch {
+    const caughtUp = this.seq >= this.engine.oplog.nextSeq;
+    let token: TokenPosition;
+    if (this.invalidated || !caughtUp) token = this.lowWaterMark;
+    else {
+      const now = highWaterMark(this.engine.clock.now());
+      token = comparePositions(now, this.lowWaterMark) > 0 ? now : this.lowWaterMark;
+      this.lowWaterMark = token;
+    }
+    return {
+      docs,
+      exhausted: this.invalidated || this.closed,
+      postBatchResumeToken: encodeResumeToken(token),
+    };
+  }
+
+  private async waitForEntries(ms: number, signal: AbortSignal): Promise<void> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    const onAbort = () => controller.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.closer.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.engine.oplog.waitForAppend(controller.signal);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      this.closer.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Reads events from the oplog position until `limit` events or the end of the oplog. */
+  private collect(limit: number): Document[] {
+    const { oplog } = this.engine;
+    const out: Document[] = [];
+    if (this.pendingInvalidate) {
+      out.push(this.pendingInvalidate);
+      this.invalidated = true;
+      this.lowWaterMark = decodeResumeToken(this.pendingInvalidate._id);
+      this.pendingInvalidate = undefined;
+      return out;
+    }
+    let bytes = 0;
+    while (out.length < limit && this.seq < oplog.nextSeq && !this.invalidated && !this.closed) {
+      if (this.seq < oplog.firstSeq) throw historyLost();
+      const chunk: Document[] = [];
+      let invalidateAt = -1;
+      let lastPosition = this.lowWaterMark;
+      const chunkLimit = Math.min(limit - out.length, CHUNK_EVENTS);
+      while (chunk.length < chunkLimit && this.seq < oplog.nextSeq) {
+        const entry = oplog.get(this.seq);
+        if (!entry) throw historyLost();
+        this.seq += 1;
+        lastPosition = entryPosition(entry);
+        if (!entryInScope(entry, this.scope)) continue;
+        for (const built of buildChangeEvents(entry, this.scope, this.spec, this.engine)) {
+          chunk.push(built.event);
+          if (built.invalidates) invalidateAt = chunk.length - 1;
+        }
+        if (invalidateAt >= 0) break;
+      }
+      const events = this.applyPipeline(chunk, invalidateAt);
+      for (const event of events) {
+        out.push(event);
+        bytes += calculateObjectSize(event);
+      }
+      this.lowWaterMark = lastPosition;
+      if (invalidateAt >= 0) {
+        this.invalidated = true;
+        this.lowWaterMark = decodeResumeToken(chunk[invalidateAt]._id);
+      }
+      if (bytes > MAX_BATCH_BYTES / 2) break; // a chunk adds far less than the other half
+    }
+    return out;
+  }
+
+  /** Runs the user's stages; the invalidate event bypasses them, as in mongod. */
+  private applyPipeline(events: Document[], invalidateAt: number): Document[] {
+    if (!this.pipeline || events.length === 0) return events;
+    const invalidate = invalidateAt >= 0 ? events[invalidateAt] : undefined;
+    const input = invalidate ? events.filter((_, index) => index !== invalidateAt) : events;
+    const tokens = new Set(input.map((event) => (event._id as { _data: string })._data));
+    let output: Document[];
+    try {
+      output = this.pipeline.run(input);
+    } catch (error) {
+      throw asBadValue(error);
+    }
+    for (const event of output) {
+      const id = event._id as { _data?: unknown } | undefined;
+      const data = id && typeof id === 'object' ? id._data : undefined;
+      if (typeof data !== 'string' || !tokens.has(data) || Object.keys(id as object).length !== 1) {
+        throw new MongoCommandError(
+          ErrorCode.ChangeStreamFatalError,
+          'Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.',
+        );
+      }
+    }
+    return invalidate ? [...output, invalidate] : output;
+  }
+}
+
+function historyLost(): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCode.ChangeStreamHistoryLost,
+    'Executor error during getMore :: caused by :: Resume of change stream was not possible, as the resume point may no longer be in the oplog.',
+  );
+}

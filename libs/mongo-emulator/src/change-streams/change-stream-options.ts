@@ -1,0 +1,96 @@
+import { ErrorCode, MongoCommandError } from '../errors';
+import type { Document } from '../storage/bson-values';
+
+export type FullDocumentMode = 'default' | 'updateLookup' | 'whenAvailable' | 'required';
+export type FullDocumentBeforeChangeMode = 'off' | 'whenAvailable' | 'required';
+
+/** What a change stream watches. */
+export type ChangeStreamScope =
+  | { kind: 'collection'; db: string; coll: string }
+  | { kind: 'database'; db: string }
+  | { kind: 'cluster' };
+
+export interface ChangeStreamSpec {
+  fullDocument: FullDocumentMode;
+  fullDocumentBeforeChange: FullDocumentBeforeChangeMode;
+  resumeAfter?: unknown;
+  startAfter?: unknown;
+  startAtOperationTime?: unknown;
+  allChangesForCluster: boolean;
+  showExpandedEvents: boolean;
+}
+
+const FULL_DOCUMENT_MODES = new Set(['default', 'updateLookup', 'whenAvailable', 'required']);
+const BEFORE_CHANGE_MODES = new Set(['off', 'whenAvailable', 'required']);
+/** Stages MongoDB allows after $changeStream. */
+const ALLOWED_STAGES = new Set([
+  '$match',
+  '$project',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+  '$redact',
+]);
+
+export function parseChangeStreamSpec(raw: unknown): ChangeStreamSpec {
+  const spec = (raw ?? {}) as Document;
+  if (typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      'the $changeStream stage specification must be an object',
+    );
+  }
+  const fullDocument = (spec.fullDocument ?? 'default') as string;
+  if (!FULL_DOCUMENT_MODES.has(fullDocument)) {
+    throw new MongoCommandError(
+      ErrorCode.BadValue,
+      `'${fullDocument}' is not a valid value for $changeStream.fullDocument`,
+    );
+  }
+  const beforeChange = (spec.fullDocumentBeforeChange ?? 'off') as string;
+  if (!BEFORE_CHANGE_MODES.has(beforeChange)) {
+    throw new MongoCommandError(
+      ErrorCode.BadValue,
+      `'${beforeChange}' is not a valid value for $changeStream.fullDocumentBeforeChange`,
+    );
+  }
+  const starts = ['resumeAfter', 'startAfter', 'startAtOperationTime'].filter(
+    (key) => spec[key] !== undefined,
+  );
+  if (starts.length > 1) {
+    throw new MongoCommandError(
+      ErrorCode.BadValue,
+      `Only one of ${starts.join(', ')} may be specified`,
+    );
+  }
+  return {
+    fullDocument: fullDocument as FullDocumentMode,
+    fullDocumentBeforeChange: beforeChange as FullDocumentBeforeChangeMode,
+    resumeAfter: spec.resumeAfter,
+    startAfter: spec.startAfter,
+    startAtOperationTime: spec.startAtOperationTime,
+    allChangesForCluster: spec.allChangesForCluster === true,
+    showExpandedEvents: spec.showExpandedEvents === true,
+  };
+}
+
+export function validateChangeStreamPipeline(stages: Document[]): void {
+  for (const stage of stages) {
+    const name = Object.keys(stage)[0];
+    if (!ALLOWED_STAGES.has(name)) {
+      throw new MongoCommandError(
+        ErrorCode.IllegalOperation,
+        `${name} is not permitted in a $changeStream pipeline`,
+      );
+    }
+  }
+}
+
+/** Internal namespaces whose changes no change stream reports. */
+export function isInternalNamespace(db: string, coll?: string): boolean {
+  return (
+    db === 'admin' || db === 'config' || db === 'local' || (coll?.startsWith('system.') ?? false)
+  );
+}

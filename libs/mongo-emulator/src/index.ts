@@ -1,0 +1,2 @@
+export { MongoEmulator } from './mongo-emulator';
+export type { MongoEmulatorOptions } from './mongo-emulator';

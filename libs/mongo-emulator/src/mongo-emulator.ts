@@ -1,0 +1,112 @@
+import { ObjectId } from 'bson';
+import { createServer, Server, Socket } from 'node:net';
+import { CommandDispatcher } from './commands/command-dispatcher';
+import { ServerState } from './server-state';
+import { removeExpiredDocuments } from './storage/ttl-monitor';
+import { ClientConnection } from './wire/client-connection';
+
+export interface MongoEmulatorOptions {
+  /** Interface to listen on and the host name advertised to drivers. Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks an ephemeral port. Default 0. */
+  port?: number;
+  /** Replica set name reported by hello. Default 'rs0'. */
+  replSetName?: string;
+  /** Maximum oplog entries kept; older change stream resume points are lost. Default 100 000. */
+  oplogSize?: number;
+  logger?: (msg: string) => void;
+}
+
+const HOUSEKEEPING_INTERVAL_MS = 1000;
+const SESSION_IDLE_MS = 30 * 60 * 1000;
+
+/**
+ * A MongoDB-compatible server for development and tests: the unmodified `mongodb` driver and
+ * mongoose talk to it over TCP as to the primary of a one-member replica set. In memory only.
+ */
+export class MongoEmulator {
+  readonly host: string;
+  readonly port: number;
+  readonly uri: string;
+  private readonly connections = new Set<ClientConnection>();
+  private readonly housekeeping: NodeJS.Timeout;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly state: ServerState,
+    host: string,
+    port: number,
+    replSetName: string,
+  ) {
+    this.host = host;
+    this.port = port;
+    this.uri = `mongodb://${host}:${port}/?replicaSet=${encodeURIComponent(replSetName)}`;
+    let nextConnectionId = 1;
+    const dispatcher = new CommandDispatcher(state);
+    server.on('connection', (socket: Socket) => {
+      const connection = new ClientConnection(socket, nextConnectionId++, dispatcher, state.log);
+      this.connections.add(connection);
+      state.connections.current += 1;
+      state.connections.totalCreated += 1;
+      socket.on('close', () => {
+        this.connections.delete(connection);
+        state.connections.current -= 1;
+      });
+    });
+    this.housekeeping = setInterval(() => this.runHousekeeping(), HOUSEKEEPING_INTERVAL_MS);
+    this.housekeeping.unref();
+  }
+
+  static async start(options: MongoEmulatorOptions = {}): Promise<MongoEmulator> {
+    const host = options.host ?? '127.0.0.1';
+    const replSetName = options.replSetName ?? 'rs0';
+    const log = options.logger ?? (() => undefined);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+    const state = new ServerState(
+      options.oplogSize ?? 100_000,
+      {
+        setName: replSetName,
+        me: `${host}:${port}`,
+        processId: new ObjectId(),
+        electionId: new ObjectId('7fffffff0000000000000001'),
+      },
+      log,
+    );
+    const emulator = new MongoEmulator(server, state, host, port, replSetName);
+    log(`MongoDB emulator listening on ${emulator.uri}`);
+    return emulator;
+  }
+
+  /** Closes every connection and the listener and clears timers. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      clearInterval(this.housekeeping);
+      this.state.cursors.closeAll();
+      this.state.failCommand.clear();
+      for (const connection of this.connections) connection.close();
+      this.connections.clear();
+      this.server.close(() => resolve());
+    });
+    return this.stopping;
+  }
+
+  private runHousekeeping(): void {
+    try {
+      removeExpiredDocuments(this.state.engine);
+      this.state.cursors.reapIdle();
+      this.state.sessions.reapIdle(SESSION_IDLE_MS);
+    } catch (error) {
+      this.state.log(`housekeeping failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { ErrorCode, MongoCommandError } from '../errors';
+import { compareOpTime, OpTime } from './logical-clock';
+
+export type TokenKind = 'event' | 'invalidate' | 'highWaterMark';
+
+/**
+ * Where a resume token points: the cluster time of an oplog entry plus the index of the event
+ * within that time (ops of one transaction share a cluster time). High-water-mark tokens use the
+ * largest index, so they sort after every event of their cluster time.
+ */
+export interface TokenPosition extends OpTime {
+  readonly op: number;
+  readonly kind: TokenKind;
+}
+
+const HIGH_WATER_MARK_OP = 0xffffffff;
+const KIND_CODES: Record<TokenKind, string> = {
+  event: '0A',
+  invalidate: '1E',
+  highWaterMark: '7F',
+};
+const TOKEN_PATTERN = /^82([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(0A|1E|7F)$/;
+
+function hex8(value: number): string {
+  return value.toString(16).toUpperCase().padStart(8, '0');
+}
+
+/** Encodes as fixed-width upper-case hex, so tokens compare as strings in stream order. */
+export function encodeResumeToken(position: TokenPosition): { _data: string } {
+  return {
+    _data: `82${hex8(position.t)}${hex8(position.i)}${hex8(position.op)}${KIND_CODES[position.kind]}`,
+  };
+}
+
+export function highWaterMark(time: OpTime): TokenPosition {
+  return { t: time.t, i: time.i, op: HIGH_WATER_MARK_OP, kind: 'highWaterMark' };
+}
+
+export function decodeResumeToken(token: unknown): TokenPosition {
+  const data =
+    token !== null && typeof token === 'object' ? (token as { _data?: unknown })._data : undefined;
+  const match = typeof data === 'string' ? TOKEN_PATTERN.exec(data.toUpperCase()) : null;
+  if (!match) {
+    throw new MongoCommandError(
+      ErrorCode.InvalidResumeToken,
+      'Invalid resume token: expected a token produced by this server',
+    );
+  }
+  const kind =
+    (Object.keys(KIND_CODES) as TokenKind[]).find((k) => KIND_CODES[k] === match[4]) ?? 'event';
+  return { t: parseInt(match[1], 16), i: parseInt(match[2], 16), op: parseInt(match[3], 16), kind };
+}
+
+export function comparePositions(a: TokenPosition, b: TokenPosition): number {
+  return compareOpTime(a, b) || a.op - b.op;
+}

@@ -1,0 +1,111 @@
+import { ErrorCode, MongoCommandError } from '../errors';
+import { LogicalClock } from '../oplog/logical-clock';
+import { Oplog, OplogEntry, OplogEntryInput, UpdateDescription } from '../oplog/oplog';
+import { canonicalKey, Document, withIdFirst } from './bson-values';
+import { Catalog } from './catalog';
+import { CollectionState } from './collection-state';
+
+/** A storage change not yet in the oplog, with its inverse for rolling back a commit. */
+export interface Mutation {
+  entry: OplogEntryInput;
+  undo(): void;
+}
+
+/**
+ * Owns the data (catalog), the logical clock and the oplog. Every data change goes through the
+ * primitives here, so documents, unique indexes and change events cannot drift apart.
+ */
+export class StorageEngine {
+  readonly catalog = new Catalog();
+  readonly clock = new LogicalClock();
+  readonly oplog: Oplog;
+
+  constructor(oplogSize: number) {
+    this.oplog = new Oplog(Math.max(1, oplogSize));
+  }
+
+  /** Appends the changes of one commit under one new cluster time. */
+  commit(entries: OplogEntryInput[]): OplogEntry[] {
+    if (entries.length === 0) return [];
+    return this.oplog.appendCommit(this.clock.tick(), entries);
+  }
+
+  insert(db: string, name: string, rawDoc: Document): Mutation {
+    const doc = withIdFirst(rawDoc);
+    const { coll, created } = this.catalog.getOrCreate(db, name);
+    const idKey = canonicalKey(doc._id);
+    try {
+      if (coll.docs.has(idKey)) throw coll.duplicateIdError(doc._id);
+      coll.assertUnique(doc, idKey);
+    } catch (error) {
+      if (created) this.catalog.remove(db, name);
+      throw error;
+    }
+    coll.put(idKey, doc);
+    return {
+      entry: {
+        op: 'insert',
+        db,
+        coll: name,
+        documentKey: { _id: doc._id },
+        postImage: doc,
+        imagesEnabled: coll.preAndPostImagesEnabled,
+      },
+      undo: () => {
+        coll.delete(idKey);
+      },
+    };
+  }
+
+  write(
+    coll: CollectionState,
+    before: Document,
+    after: Document,
+    kind: 'update' | 'replace',
+    updateDescription?: UpdateDescription,
+  ): Mutation {
+    const idKey = canonicalKey(before._id);
+    const current = coll.docs.get(idKey);
+    if (current !== before) throw writeConflict();
+    coll.assertUnique(after, idKey);
+    coll.put(idKey, after, before);
+    return {
+      entry: {
+        op: kind,
+        db: coll.db,
+        coll: coll.name,
+        documentKey: { _id: before._id },
+        preImage: before,
+        postImage: after,
+        imagesEnabled: coll.preAndPostImagesEnabled,
+        updateDescription,
+      },
+      undo: () => coll.put(idKey, before, after),
+    };
+  }
+
+  remove(coll: CollectionState, doc: Document): Mutation {
+    const idKey = canonicalKey(doc._id);
+    if (coll.docs.get(idKey) !== doc) throw writeConflict();
+    coll.delete(idKey);
+    return {
+      entry: {
+        op: 'delete',
+        db: coll.db,
+        coll: coll.name,
+        documentKey: { _id: doc._id },
+        preImage: doc,
+        imagesEnabled: coll.preAndPostImagesEnabled,
+      },
+      undo: () => coll.put(idKey, doc),
+    };
+  }
+}
+
+export function writeConflict(): MongoCommandError {
+  const error = new MongoCommandError(
+    ErrorCode.WriteConflict,
+    'Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.',
+  );
+  return error;
+}
