@@ -1,0 +1,148 @@
+/**
+ * Public types of the delivery engine. The engine knows nothing about MongoDB: a token is an
+ * opaque resume position, a key is an opaque ordering key (the stream worker passes the
+ * documentKey serialised to a string).
+ */
+
+/** One item pulled from the source: a change event, or an idle resume position. */
+export type SourceItem<T> = SourceEvent<T> | SourceIdle;
+
+export interface SourceEvent<T> {
+  kind: 'event';
+  /** Resume position right after this event (the change event's `_id`). */
+  token: unknown;
+  /** Ordering key: events with the same key are handled in stream order in `key` mode. */
+  key: string;
+  payload: T;
+}
+
+/**
+ * A resume position with no event attached (a cursor's postBatchResumeToken on an empty
+ * batch). It is settled on receipt, so it advances the checkpoint once every event received
+ * before it is settled; on a quiet stream it keeps the checkpoint fresh.
+ */
+export interface SourceIdle {
+  kind: 'idle';
+  token: unknown;
+}
+
+/**
+ * Where the engine pulls items from. Either an async iterable (a change stream, an async
+ * generator) or a pull function that resolves to the next item, or to `undefined`/`null` at the
+ * end of the source. A rejection is a fatal source error (see `DeliveryEngine.sourceDone`).
+ */
+export type DeliverySource<T> =
+  AsyncIterable<SourceItem<T>> | (() => Promise<SourceItem<T> | null | undefined>);
+
+/** An event as the handler sees it. Objects are never mutated: each attempt gets a copy. */
+export interface DeliveryEvent<T> {
+  /** Sequence number assigned on receipt, 1-based, increasing in stream order. */
+  readonly seq: number;
+  readonly token: unknown;
+  readonly key: string;
+  readonly payload: T;
+  /** 1 on the first attempt of this handler call. Counts attempts of the current batch. */
+  readonly attempt: number;
+  /** Engine clock time at receipt, for end-to-end latency. */
+  readonly receivedAt: number;
+}
+
+export interface HandlerContext {
+  /** Aborted when the attempt times out or the engine stops; the handler should give up. */
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+}
+
+/** Handles a batch (a batch of one when `batchSize` is 1). Resolve = delivered. */
+export type Handler<T> = (events: DeliveryEvent<T>[], ctx: HandlerContext) => Promise<void>;
+
+/**
+ * Stores an event that failed for good. The event counts as settled only once this resolves;
+ * a rejection is retried with backoff and holds the checkpoint back, never drops the event.
+ */
+export type DeadLetterSink<T> = (
+  event: DeliveryEvent<T>,
+  error: unknown,
+  attempts: number,
+) => Promise<void>;
+
+/** A position every event up to and including `seq` is settled at. */
+export interface Checkpoint {
+  seq: number;
+  token: unknown;
+}
+
+/** Persists a checkpoint. A rejection is reported through `hooks.checkpointFailed` and retried. */
+export type CheckpointSink = (checkpoint: Checkpoint) => Promise<void>;
+
+/** How the source finished, as reported by `DeliveryEngine.sourceDone`. */
+export type SourceOutcome =
+  | { status: 'ended' }
+  | { status: 'failed'; error: unknown }
+  /** The engine was drained or stopped before the source ended. */
+  | { status: 'stopped' };
+
+export interface DrainResult {
+  /** True when every admitted event settled within the grace period. */
+  drained: boolean;
+  /** The last checkpoint the sink accepted, during this engine's life (null if none). */
+  checkpoint: Checkpoint | null;
+  /** Set when the final checkpoint write failed (the previous one stays valid). */
+  checkpointError?: unknown;
+}
+
+export type EngineState = 'created' | 'running' | 'draining' | 'stopped';
+
+export interface EngineStats {
+  state: EngineState;
+  paused: boolean;
+  /** Events admitted and not yet settled (bounded by `maxInFlight`). */
+  inFlight: number;
+  /** Admitted events waiting for a handler slot with their key free. */
+  ready: number;
+  /** Handler calls running now (bounded by `concurrency`). */
+  activeCalls: number;
+  /** Highest sequence number received (events and idle tokens). */
+  lastSeq: number;
+  /** The position the next checkpoint would report, if any. */
+  watermark: Checkpoint | null;
+  /** The last checkpoint the sink accepted. */
+  lastCheckpoint: Checkpoint | null;
+}
+
+/**
+ * Outcome hooks for metrics. Called synchronously; an exception thrown by a hook is swallowed
+ * so metrics can never break delivery.
+ */
+export interface EngineHooks<T> {
+  received?(event: DeliveryEvent<T>): void;
+  /** A handler call succeeded; `durationMs` is the successful attempt's duration. */
+  delivered?(
+    events: readonly DeliveryEvent<T>[],
+    info: { attempt: number; durationMs: number },
+  ): void;
+  /** An attempt failed (error thrown, or timed out). */
+  attemptFailed?(
+    events: readonly DeliveryEvent<T>[],
+    info: { attempt: number; durationMs: number; error: unknown; timedOut: boolean },
+  ): void;
+  /** A failed attempt will be retried after `delayMs`. */
+  retried?(
+    events: readonly DeliveryEvent<T>[],
+    info: { nextAttempt: number; delayMs: number; error: unknown },
+  ): void;
+  /** A batch failed for good and is split in two halves to isolate the failing events. */
+  batchSplit?(events: readonly DeliveryEvent<T>[], info: { error: unknown }): void;
+  /** The dead-letter sink stored the event; `durationMs` counts from receipt. */
+  deadLettered?(
+    event: DeliveryEvent<T>,
+    info: { attempts: number; error: unknown; durationMs: number },
+  ): void;
+  /** The dead-letter sink failed; the store is retried after `retryInMs`. */
+  deadLetterFailed?(
+    event: DeliveryEvent<T>,
+    info: { error: unknown; failures: number; retryInMs: number },
+  ): void;
+  checkpointed?(checkpoint: Checkpoint, info: { durationMs: number }): void;
+  checkpointFailed?(checkpoint: Checkpoint, info: { error: unknown; failures: number }): void;
+}

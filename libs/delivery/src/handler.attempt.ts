@@ -1,0 +1,89 @@
+import type { DeliveryEvent, Handler, HandlerContext } from './delivery.types';
+import type { EngineClock } from './engine.clock';
+
+/**
+ * The context of one handler call. The AbortController is created only when the handler reads
+ * `signal`: most handlers never do, and creating one per call is a measurable cost at
+ * hundreds of thousands of events per second.
+ */
+export class AttemptContext implements HandlerContext {
+  /** Engine clock time after which the attempt times out (Infinity: no timeout). */
+  deadline = Infinity;
+  /** Set by `runAttempt`: settles the attempt as failed when it is aborted from outside. */
+  onAbort: ((reason: unknown) => void) | undefined;
+  private controller: AbortController | undefined;
+  private abortReason: unknown = undefined;
+  private aborted = false;
+
+  constructor(readonly attempt: number) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) {
+        this.controller.abort(this.abortReason);
+      }
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) {
+      return;
+    }
+    this.aborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.(reason);
+  }
+}
+
+export interface AttemptOutcome<T> {
+  ok: boolean;
+  error: unknown;
+  /** Ended by an abort (timeout or stop) rather than by the handler. */
+  aborted: boolean;
+  durationMs: number;
+  events: DeliveryEvent<T>[];
+}
+
+/**
+ * Calls the handler once. Settles on the handler's result or when the attempt is aborted (by
+ * the timeout watchdog or an engine stop), whichever comes first. A handler that ignores its
+ * signal keeps running in the background, but its late result is ignored.
+ */
+export function runAttempt<T>(
+  handler: Handler<T>,
+  events: DeliveryEvent<T>[],
+  ctx: AttemptContext,
+  startedAt: number,
+  clock: EngineClock,
+): Promise<AttemptOutcome<T>> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (ok: boolean, error: unknown, aborted: boolean): void => {
+      if (done) {
+        return;
+      }
+      done = true;
+      ctx.onAbort = undefined;
+      resolve({ ok, error, aborted, durationMs: clock.now() - startedAt, events });
+    };
+    ctx.onAbort = (reason) => finish(false, reason, true);
+    let result: Promise<void> | undefined;
+    try {
+      result = handler(events, ctx);
+    } catch (error) {
+      finish(false, error, false);
+      return;
+    }
+    if (result !== undefined && result !== null && typeof result.then === 'function') {
+      result.then(
+        () => finish(true, undefined, false),
+        (error: unknown) => finish(false, error, false),
+      );
+    } else {
+      finish(true, undefined, false);
+    }
+  });
+}

@@ -1,0 +1,153 @@
+import { InvalidSourceItemError } from './delivery.errors';
+import type { DeliverySource, SourceItem, SourceOutcome } from './delivery.types';
+
+export interface SourceReaderDeps<T> {
+  /** Room for one more item (not paused, below `maxInFlight`, still running). */
+  canAdmit(): boolean;
+  admit(item: SourceItem<T>): void;
+}
+
+/** After this many items in a row, yield to the event loop so timers and I/O get a turn. */
+const ITEMS_PER_TURN = 1024;
+
+/**
+ * Pulls the source one item at a time, only while the engine has room: the source is never
+ * read ahead, so a backlog of millions stays in the database, not in memory.
+ */
+export class SourceReader<T> {
+  readonly done: Promise<SourceOutcome>;
+  private resolveDone!: (outcome: SourceOutcome) => void;
+  private outcome: SourceOutcome | undefined;
+  private iterator: AsyncIterator<SourceItem<T>> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly source: DeliverySource<T>,
+    private readonly deps: SourceReaderDeps<T>,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get finished(): SourceOutcome | undefined {
+    return this.outcome;
+  }
+
+  start(): void {
+    void this.loop();
+  }
+
+  /** Re-checks `canAdmit()` after an event settled or the engine resumed. */
+  wake(): void {
+    if (this.wakeUp !== undefined && this.deps.canAdmit()) {
+      const wakeUp = this.wakeUp;
+      this.wakeUp = undefined;
+      wakeUp();
+    }
+  }
+
+  /**
+   * Stops reading (drain or stop). An item still being fetched is dropped unadmitted, which is
+   * safe: it has no sequence number, so no checkpoint can pass it.
+   */
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.finish({ status: 'stopped' });
+    this.closeIterator();
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  private async loop(): Promise<void> {
+    let iterator: AsyncIterator<SourceItem<T>>;
+    try {
+      iterator = this.iterator = toIterator(this.source);
+    } catch (error) {
+      this.finish({ status: 'failed', error });
+      return;
+    }
+    let itemsThisTurn = 0;
+    while (!this.closed) {
+      if (!this.deps.canAdmit()) {
+        await new Promise<void>((resolve) => (this.wakeUp = resolve));
+        continue;
+      }
+      let result: IteratorResult<SourceItem<T>>;
+      try {
+        result = await iterator.next();
+      } catch (error) {
+        this.finish({ status: 'failed', error });
+        return;
+      }
+      if (this.closed) {
+        return;
+      }
+      if (result.done) {
+        this.finish({ status: 'ended' });
+        return;
+      }
+      const problem = checkItem(result.value);
+      if (problem !== undefined) {
+        this.finish({ status: 'failed', error: new InvalidSourceItemError(problem) });
+        this.closeIterator();
+        return;
+      }
+      this.deps.admit(result.value);
+      if (++itemsThisTurn === ITEMS_PER_TURN) {
+        itemsThisTurn = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  private finish(outcome: SourceOutcome): void {
+    if (this.outcome === undefined) {
+      this.outcome = outcome;
+      this.resolveDone(outcome);
+    }
+  }
+
+  private closeIterator(): void {
+    const iterator = this.iterator;
+    this.iterator = undefined;
+    if (iterator?.return === undefined) {
+      return;
+    }
+    // Not awaited: a change stream's return() may wait for its pending getMore. Errors closing
+    // a source we are done with change nothing.
+    try {
+      Promise.resolve(iterator.return()).catch(() => undefined);
+    } catch {
+      // Same as above.
+    }
+  }
+}
+
+function toIterator<T>(source: DeliverySource<T>): AsyncIterator<SourceItem<T>> {
+  if (typeof source === 'function') {
+    return {
+      next: async () => {
+        const item = await source();
+        return item === undefined || item === null
+          ? { done: true, value: undefined }
+          : { done: false, value: item };
+      },
+    };
+  }
+  return source[Symbol.asyncIterator]();
+}
+
+function checkItem(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) {
+    return `expected an object, got ${String(item)}`;
+  }
+  const { kind, key } = item as { kind?: unknown; key?: unknown };
+  if (kind === 'event') {
+    return typeof key === 'string' ? undefined : `an event needs a string key, got ${typeof key}`;
+  }
+  return kind === 'idle' ? undefined : `unknown kind ${String(kind)}`;
+}
