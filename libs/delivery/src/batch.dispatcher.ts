@@ -28,6 +28,12 @@ export class BatchDispatcher<T> {
   private halted = false;
   private lingerDeadline: number | undefined;
   private lingerTimer: TimerHandle | undefined;
+  /**
+   * Set when the batch-wait timer fires. Timers run on the event loop's whole-millisecond clock,
+   * so `clock.now()` can still read a fraction before the deadline in the callback; comparing
+   * times alone would leave the partial batch waiting with no timer armed.
+   */
+  private lingerExpired = false;
 
   constructor(private readonly deps: BatchDispatcherDeps<T>) {}
 
@@ -82,11 +88,12 @@ export class BatchDispatcher<T> {
       this.lingerDeadline = clock.now() + batchWaitMs;
       this.lingerTimer = clock.setTimeout(() => {
         this.lingerTimer = undefined;
+        this.lingerExpired = true;
         this.pump();
       }, batchWaitMs);
       return false;
     }
-    return clock.now() >= this.lingerDeadline;
+    return this.lingerExpired || clock.now() >= this.lingerDeadline;
   }
 
   private clearLinger(): void {
@@ -95,5 +102,6 @@ export class BatchDispatcher<T> {
       this.lingerTimer = undefined;
     }
     this.lingerDeadline = undefined;
+    this.lingerExpired = false;
   }
 }
