@@ -35,7 +35,10 @@ export interface Server {
 /** Boots Change Relay. The one bootstrap used by main.ts and the e2e tests. */
 export async function startServer(options: ServerOptions): Promise<Server> {
   const config = loadConfig(options.env);
-  const bootLog = pino({ level: config.logLevel, base: { service: config.serviceName, instance: config.instanceId } });
+  const bootLog = pino({
+    level: config.logLevel,
+    base: { service: config.serviceName, instance: config.instanceId },
+  });
   const backend = await startMongoBackend({
     uri: config.mongodbUri,
     mode: config.embeddedMongo,
@@ -81,7 +84,9 @@ function configureApp(app: INestApplication, config: AppConfig): void {
     app,
     new DocumentBuilder()
       .setTitle('Change Relay')
-      .setDescription(`Admin API of ${config.serviceName}: subscriptions, handlers, instances, dead letters`)
+      .setDescription(
+        `Admin API of ${config.serviceName}: subscriptions, handlers, instances, dead letters`,
+      )
       .setVersion(version)
       .build(),
   );

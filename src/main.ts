@@ -7,7 +7,9 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals) => {
     void server.close().then(({ graceful }) => {
       process.stderr.write(
-        graceful ? '' : `Shutdown on ${signal} exceeded SHUTDOWN_GRACE_MS; in-flight work resumes from the checkpoint\n`,
+        graceful
+          ? ''
+          : `Shutdown on ${signal} exceeded SHUTDOWN_GRACE_MS; in-flight work resumes from the checkpoint\n`,
       );
       process.exit(graceful ? 0 : 1);
     });
@@ -20,7 +22,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`Change Relay failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `Change Relay failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -20,7 +20,9 @@ describe('Change Relay server (bootstrap, health, config)', () => {
 
     it('answers /health/live and /health/ready with 200', async () => {
       const http = request(server.app.getHttpServer());
-      await http.get('/health/live').expect(200, { status: 'ok', info: {}, error: {}, details: {} });
+      await http
+        .get('/health/live')
+        .expect(200, { status: 'ok', info: {}, error: {}, details: {} });
       const ready = await http.get('/health/ready');
       expect(ready.body).toEqual(expect.objectContaining({ status: 'ok' }));
       expect(ready.status).toBe(200);
@@ -96,10 +98,13 @@ describe('Change Relay server (bootstrap, health, config)', () => {
 
     it('logs its backend and URLs, then drains and exits 0 on SIGTERM', async () => {
       const child = startMain(testEnv({ LOG_LEVEL: 'info' }));
-      const listening = await waitFor(() => /listening on (http:\/\/[\w.:-]+)/.exec(child.stdout())?.[1], {
-        timeoutMs: 45_000,
-        description: 'the server to log its URL',
-      });
+      const listening = await waitFor(
+        () => /listening on (http:\/\/[\w.:-]+)/.exec(child.stdout())?.[1],
+        {
+          timeoutMs: 45_000,
+          description: 'the server to log its URL',
+        },
+      );
       expect(child.stdout()).toContain('MongoDB backend: external');
       expect(child.stdout()).toContain(`${listening}/graphql`);
       expect(child.stdout()).toContain(`${listening}/health/ready`);
@@ -126,7 +131,11 @@ function startMain(env: Record<string, string | undefined>) {
   const child = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.ts'],
-    { cwd: `${__dirname}/..`, env: { ...env, TS_NODE_TRANSPILE_ONLY: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: `${__dirname}/..`,
+      env: { ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stdout = '';
   let stderr = '';

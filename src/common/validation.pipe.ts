@@ -7,6 +7,8 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
+    // One reason per field: "x is required" rather than that plus each type check it then fails.
+    stopAtFirstError: true,
     exceptionFactory: (errors) => new InputValidationException(validationDetails(errors)),
   });
 }

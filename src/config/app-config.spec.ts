@@ -65,11 +65,16 @@ describe(loadConfig.name, () => {
   });
 
   it('names every bad variable at once', () => {
-    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT.*LOG_LEVEL|LOG_LEVEL.*PORT/);
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(
+      /PORT.*LOG_LEVEL|LOG_LEVEL.*PORT/,
+    );
   });
 
   it('treats blank values as unset', () => {
-    expect(loadConfig({ MONGODB_URI: '', PORT: ' ' })).toMatchObject({ mongodbUri: undefined, port: 3000 });
+    expect(loadConfig({ MONGODB_URI: '', PORT: ' ' })).toMatchObject({
+      mongodbUri: undefined,
+      port: 3000,
+    });
   });
 });
 

@@ -38,7 +38,9 @@ export class EnvironmentVariables {
   MONGODB_DB?: string;
 
   @IsOptional()
-  @IsIn(EMBEDDED_MONGO_MODES, { message: `EMBEDDED_MONGO must be one of ${EMBEDDED_MONGO_MODES.join(', ')}` })
+  @IsIn(EMBEDDED_MONGO_MODES, {
+    message: `EMBEDDED_MONGO must be one of ${EMBEDDED_MONGO_MODES.join(', ')}`,
+  })
   EMBEDDED_MONGO?: (typeof EMBEDDED_MONGO_MODES)[number];
 
   @IsOptional()
@@ -49,7 +51,8 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-    message: 'SERVICE_NAME must be a lowercase slug (letters, digits and "-", at most 63 characters)',
+    message:
+      'SERVICE_NAME must be a lowercase slug (letters, digits and "-", at most 63 characters)',
   })
   SERVICE_NAME?: string;
 

@@ -1,6 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { ConnectionStates, type Connection } from 'mongoose';
 import { MONGO_BACKEND } from './database.tokens';
 import type { MongoBackend } from './mongo-backend';
 import { redactUri } from './mongo-backend';
@@ -52,7 +58,7 @@ export class ConnectionKeeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async retry(): Promise<void> {
-    if (this.stopped || this.connection.readyState === 1) {
+    if (this.stopped || this.connection.readyState === ConnectionStates.connected) {
       return;
     }
     try {

@@ -8,7 +8,6 @@ import { MongoBackend } from './mongo-backend';
 
 export { MONGO_BACKEND };
 
-
 /**
  * The metadata database connection. Lazy, so the server boots (and answers /health/live) while
  * MongoDB is unreachable; readiness then reports the failure instead of the process crashing.
@@ -31,7 +30,9 @@ export class DatabaseModule {
             serverSelectionTimeoutMS: 5_000,
             retryAttempts: 0,
             connectionFactory: (connection: Connection) => {
-              connection.on('error', (error: Error) => logger.warn(`connection error: ${error.message}`));
+              connection.on('error', (error: Error) =>
+                logger.warn(`connection error: ${error.message}`),
+              );
               return connection;
             },
           }),

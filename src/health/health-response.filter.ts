@@ -9,6 +9,10 @@ import type { Response } from 'express';
 @Catch(HttpException)
 export class HealthResponseFilter implements ExceptionFilter {
   catch(exception: HttpException, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<Response>().status(exception.getStatus()).json(exception.getResponse());
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(exception.getStatus())
+      .json(exception.getResponse());
   }
 }

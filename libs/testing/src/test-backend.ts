@@ -20,8 +20,14 @@ export function sharedBackendIsEmulator(): boolean {
  * history loss). Only meaningful when the run uses the emulator; callers check
  * sharedBackendIsEmulator() first.
  */
-export async function startPrivateEmulator(options: { oplogSize?: number } = {}): Promise<MongoBackend> {
-  return startMongoBackend({ mode: 'emulator', emulatorOplogSize: options.oplogSize, log: () => undefined });
+export async function startPrivateEmulator(
+  options: { oplogSize?: number } = {},
+): Promise<MongoBackend> {
+  return startMongoBackend({
+    mode: 'emulator',
+    emulatorOplogSize: options.oplogSize,
+    log: () => undefined,
+  });
 }
 
 /** A driver client on the shared backend; close it in afterAll. */

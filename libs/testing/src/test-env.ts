@@ -13,10 +13,14 @@ export function uniqueDbName(prefix = 'test'): string {
  * The environment an e2e test boots the server with: the shared backend, a database of its own,
  * an ephemeral port and quiet logs. Overrides win.
  */
-export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function testEnv(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   const uri = process.env[TEST_BACKEND_URI_VAR];
   if (!uri) {
-    throw new Error(`${TEST_BACKEND_URI_VAR} is not set: run e2e tests through test/jest-e2e.config.js`);
+    throw new Error(
+      `${TEST_BACKEND_URI_VAR} is not set: run e2e tests through test/jest-e2e.config.js`,
+    );
   }
   return {
     MONGODB_URI: uri,

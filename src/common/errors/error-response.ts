@@ -66,10 +66,20 @@ export function describeDetail(detail: ErrorDetail): string {
 export function toErrorResponse(exception: unknown, errorId: string): ErrorResponse {
   if (exception instanceof DomainError) {
     const statusCode = httpStatusOf(exception.code);
-    return { statusCode, error: reasonPhrase(statusCode), message: exception.message, details: exception.details };
+    return {
+      statusCode,
+      error: reasonPhrase(statusCode),
+      message: exception.message,
+      details: exception.details,
+    };
   }
   if (exception instanceof InputValidationException) {
-    return { statusCode: 400, error: 'Bad Request', message: exception.message, details: exception.details };
+    return {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: exception.message,
+      details: exception.details,
+    };
   }
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();

@@ -8,7 +8,10 @@ import { graphqlCodeOf, InputValidationException } from './error-response';
 const logger = new Logger('GraphQLErrorFormatter');
 
 /** The one place GraphQL errors get their `extensions.code`, mirroring the REST filter. */
-export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatGraphqlError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
   const cause = unwrapResolverError(error);
   if (cause instanceof DomainError) {
     return {
@@ -29,7 +32,12 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
   const code = formatted.extensions?.code;
   // Errors from parsing and validating the query itself are the caller's, and safe to show.
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code },
+    };
   }
   if (cause && typeof cause === 'object' && 'getStatus' in cause) {
     return formatted;
