@@ -1,2 +1,34 @@
+// Domain
 export * from './errors/domain-error';
 export * from './subscriptions/subscription.types';
+export * from './checkpoints/checkpoint.types';
+export * from './leases/lease.types';
+export type * from './instances/instance.types';
+export type * from './dead-letters/dead-letter.types';
+
+// Module and options
+export * from './module/change-relay.module';
+export * from './module/change-relay.options';
+
+// Repositories (the only way to the runtime's collections)
+export * from './subscriptions/subscriptions.repository';
+export * from './checkpoints/checkpoints.repository';
+export * from './leases/leases.repository';
+export * from './instances/instances.repository';
+export * from './dead-letters/dead-letters.repository';
+
+// Handlers
+export * from './handlers/change-handler.decorator';
+export type * from './handlers/change-event.envelope';
+export * from './handlers/handler.types';
+export * from './handlers/handler.registry';
+export * from './handlers/log.handler';
+export * from './handlers/webhook/webhook.handler';
+export * from './handlers/webhook/webhook.errors';
+export * from './handlers/webhook/webhook.payload';
+export * from './handlers/webhook/webhook.signature';
+export { NonRetryableError } from '@app/delivery';
+
+// Runtime
+export * from './supervisor/relay.supervisor';
+export * from './source/change-event.mapper';

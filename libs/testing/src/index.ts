@@ -1,3 +1,4 @@
 export * from './test-backend';
 export * from './test-env';
 export * from './wait-for';
+export * from './webhook-receiver';

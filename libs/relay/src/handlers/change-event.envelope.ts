@@ -1,0 +1,35 @@
+import type { Timestamp } from 'bson';
+
+/** Namespace of a change: `coll` is absent for database-wide events (dropDatabase). */
+export interface ChangeNamespace {
+  db: string;
+  coll?: string;
+}
+
+export interface UpdateDescription {
+  updatedFields: Record<string, unknown>;
+  removedFields: string[];
+  truncatedArrays?: { field: string; newSize: number }[];
+  disambiguatedPaths?: Record<string, unknown>;
+}
+
+/** What a handler receives for one change event (DESIGN.md section 5). */
+export interface ChangeEventEnvelope {
+  /** Stable event id (the resume token's `_data`): the same on every redelivery. */
+  id: string;
+  subscription: string;
+  /** The subscription's service. */
+  service: string;
+  operationType: string;
+  ns: ChangeNamespace;
+  documentKey?: Record<string, unknown>;
+  fullDocument?: Record<string, unknown> | null;
+  fullDocumentBeforeChange?: Record<string, unknown> | null;
+  updateDescription?: UpdateDescription;
+  /** Rename events: the new namespace. */
+  to?: ChangeNamespace;
+  clusterTime?: Timestamp;
+  wallTime?: Date;
+  /** 1 on the first delivery attempt. */
+  attempt: number;
+}

@@ -1,0 +1,39 @@
+import type { Subscription } from '../subscriptions/subscription.types';
+import type { ChangeEventEnvelope } from './change-event.envelope';
+
+export interface HandlerContext {
+  /** Aborted when the attempt times out or the worker stops: give up promptly. */
+  signal: AbortSignal;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** The subscription being served (its webhook secret included: keep it out of logs). */
+  subscription: Subscription;
+}
+
+/**
+ * A handler for one event at a time. Resolve = delivered; throw to retry (with backoff), or
+ * throw a `NonRetryableError` to dead-letter at once. Must be idempotent: an event can come
+ * again after a crash (`event.id` is stable).
+ */
+export interface EventHandler {
+  handle(event: ChangeEventEnvelope, ctx: HandlerContext): Promise<void>;
+}
+
+/** A handler for batches (up to the subscription's `delivery.batchSize` events, in order). */
+export interface BatchEventHandler {
+  handleBatch(events: ChangeEventEnvelope[], ctx: HandlerContext): Promise<void>;
+}
+
+export type AnyEventHandler = EventHandler | BatchEventHandler;
+
+export function isBatchHandler(handler: AnyEventHandler): handler is BatchEventHandler {
+  return typeof (handler as Partial<BatchEventHandler>).handleBatch === 'function';
+}
+
+export function isEventHandler(handler: unknown): handler is AnyEventHandler {
+  if (typeof handler !== 'object' || handler === null) {
+    return false;
+  }
+  const candidate = handler as Partial<EventHandler & BatchEventHandler>;
+  return typeof candidate.handle === 'function' || typeof candidate.handleBatch === 'function';
+}

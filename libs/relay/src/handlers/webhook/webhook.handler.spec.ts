@@ -1,0 +1,146 @@
+import { isNonRetryableError } from '@app/delivery';
+import { WebhookReceiver } from '@app/testing';
+import { toEnvelope } from '../../source/change-event.mapper';
+import { buildSubscription } from '../../../test/support/subscription.fixture';
+import type { Subscription, WebhookHandlerSpec } from '../../subscriptions/subscription.types';
+import type { ChangeEventEnvelope } from '../change-event.envelope';
+import { WebhookDeliveryError, WebhookRejectedError } from './webhook.errors';
+import { WebhookHandler } from './webhook.handler';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+describe(WebhookHandler.name, () => {
+  let receiver: WebhookReceiver;
+  const handler = new WebhookHandler();
+
+  beforeEach(async () => {
+    receiver = await WebhookReceiver.start({ secret: SECRET });
+  });
+
+  afterEach(async () => {
+    await receiver.close();
+  });
+
+  function subscriptionFor(spec: Partial<WebhookHandlerSpec> = {}, batchSize = 1): Subscription {
+    return buildSubscription({
+      name: 'orders-hook',
+      handler: {
+        type: 'webhook',
+        url: receiver.urlFor('/hooks/orders'),
+        secret: SECRET,
+        timeoutMs: 2_000,
+        headers: {},
+        ...spec,
+      },
+      delivery: { batchSize },
+    });
+  }
+
+  function envelope(subscription: Subscription, n: number): ChangeEventEnvelope {
+    return toEnvelope(
+      {
+        _id: { _data: `82000000010000000${n}` },
+        operationType: 'insert',
+        ns: { db: 'shop', coll: 'orders' },
+        documentKey: { _id: n },
+        fullDocument: { _id: n, total: n * 10 },
+      },
+      subscription,
+      1,
+    );
+  }
+
+  function send(
+    subscription: Subscription,
+    events: ChangeEventEnvelope[],
+    signal = new AbortController().signal,
+  ) {
+    return handler.handleBatch(events, { signal, attempt: 1, subscription });
+  }
+
+  it('POSTs one event as signed JSON with Standard Webhooks and custom headers', async () => {
+    const subscription = subscriptionFor({
+      headers: { authorization: 'Bearer t0k3n', 'webhook-id': 'spoofed' },
+    });
+    await send(subscription, [envelope(subscription, 1)]);
+
+    const [request] = receiver.requests;
+    expect(request.method).toBe('POST');
+    expect(request.path).toBe('/hooks/orders');
+    expect(request.signatureValid).toBe(true);
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers.authorization).toBe('Bearer t0k3n');
+    expect(request.headers['webhook-id']).toBe('82000000010000000' + '1');
+    expect(Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(
+      5,
+    );
+    expect(request.json).toMatchObject({
+      id: '820000000100000001',
+      subscription: 'orders-hook',
+      operationType: 'insert',
+      fullDocument: { _id: 1, total: 10 },
+    });
+    expect(receiver.events()).toHaveLength(1);
+  });
+
+  it('sends batches as {events: [...]} under a batch id', async () => {
+    const subscription = subscriptionFor({}, 10);
+    await send(subscription, [envelope(subscription, 1), envelope(subscription, 2)]);
+    const [request] = receiver.requests;
+    expect(request.signatureValid).toBe(true);
+    expect(request.headers['webhook-id']).toMatch(/^batch_/);
+    expect((await receiver.waitForEvents(2)).map((e) => e.documentKey._id)).toEqual([1, 2]);
+  });
+
+  it('signs with the UTF-8 bytes of a secret without the whsec_ prefix', async () => {
+    receiver.setSecret('plain text secret');
+    const subscription = subscriptionFor({ secret: 'plain text secret' });
+    await send(subscription, [envelope(subscription, 1)]);
+    expect(receiver.requests[0].signatureValid).toBe(true);
+  });
+
+  it.each([408, 429, 500, 503])('treats %i as retryable', async (status) => {
+    receiver.respondWith({ status, times: 1 });
+    const subscription = subscriptionFor();
+    const failure = await send(subscription, [envelope(subscription, 1)]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WebhookDeliveryError);
+    expect(isNonRetryableError(failure)).toBe(false);
+    expect((failure as WebhookDeliveryError).status).toBe(status);
+    await send(subscription, [envelope(subscription, 1)]);
+    expect(receiver.events()).toHaveLength(1);
+  });
+
+  it.each([400, 401, 404, 410, 422, 302])('dead-letters at once on %i', async (status) => {
+    receiver.respondWith({ status });
+    const subscription = subscriptionFor();
+    const failure = await send(subscription, [envelope(subscription, 1)]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WebhookRejectedError);
+    expect(isNonRetryableError(failure)).toBe(true);
+  });
+
+  it('gives up after the subscription timeout, retryably', async () => {
+    receiver.respondWith({ status: 200, delayMs: 1_000 });
+    const subscription = subscriptionFor({ timeoutMs: 100 });
+    const failure = await send(subscription, [envelope(subscription, 1)]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WebhookDeliveryError);
+    expect((failure as Error).message).toMatch(/timed out/);
+  });
+
+  it('stops when the engine aborts the attempt', async () => {
+    receiver.respondWith({ status: 200, delayMs: 1_000 });
+    const subscription = subscriptionFor();
+    const controller = new AbortController();
+    const sending = send(subscription, [envelope(subscription, 1)], controller.signal);
+    await receiver.waitForRequests(1);
+    controller.abort(new Error('engine stopped'));
+    await expect(sending).rejects.toBeInstanceOf(WebhookDeliveryError);
+  });
+
+  it('retries network errors', async () => {
+    const subscription = subscriptionFor();
+    await receiver.close();
+    const failure = await send(subscription, [envelope(subscription, 1)]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WebhookDeliveryError);
+    receiver = await WebhookReceiver.start({ secret: SECRET });
+  });
+});

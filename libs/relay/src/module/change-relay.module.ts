@@ -1,0 +1,78 @@
+import { DynamicModule, Module, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { MongooseModule } from '@nestjs/mongoose';
+import { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
+import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
+import { HandlerRegistry } from '../handlers/handler.registry';
+import { LogHandler } from '../handlers/log.handler';
+import { WebhookHandler } from '../handlers/webhook/webhook.handler';
+import { InstancesRepository } from '../instances/instances.repository';
+import { LeasesRepository } from '../leases/leases.repository';
+import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
+import { RelaySupervisor } from '../supervisor/relay.supervisor';
+import { SubscriptionWorkerFactory } from '../worker/subscription-worker.factory';
+import {
+  CHANGE_RELAY_OPTIONS,
+  resolveChangeRelayOptions,
+  type ChangeRelayOptions,
+} from './change-relay.options';
+import { RELAY_MODEL_DEFINITIONS } from './relay-models';
+
+export interface ChangeRelayAsyncOptions {
+  imports?: ModuleMetadata['imports'];
+  inject?: any[];
+  useFactory: (...args: any[]) => ChangeRelayOptions | Promise<ChangeRelayOptions>;
+}
+
+const REPOSITORIES = [
+  SubscriptionsRepository,
+  CheckpointsRepository,
+  LeasesRepository,
+  InstancesRepository,
+  DeadLettersRepository,
+];
+
+/**
+ * The embeddable worker runtime. Import it once (it is global) in a Nest application that has
+ * a default MongooseModule connection to the metadata database. It discovers `@ChangeHandler`
+ * providers, heartbeats into `instances` and runs the subscriptions whose handler it has.
+ */
+@Module({})
+export class ChangeRelayModule {
+  static forRoot(options: ChangeRelayOptions): DynamicModule {
+    return ChangeRelayModule.build([], {
+      provide: CHANGE_RELAY_OPTIONS,
+      useValue: resolveChangeRelayOptions(options),
+    });
+  }
+
+  static forRootAsync(options: ChangeRelayAsyncOptions): DynamicModule {
+    return ChangeRelayModule.build(options.imports ?? [], {
+      provide: CHANGE_RELAY_OPTIONS,
+      inject: options.inject ?? [],
+      useFactory: async (...args: unknown[]) =>
+        resolveChangeRelayOptions(await options.useFactory(...args)),
+    });
+  }
+
+  private static build(
+    imports: NonNullable<ModuleMetadata['imports']>,
+    optionsProvider: Provider,
+  ): DynamicModule {
+    return {
+      module: ChangeRelayModule,
+      global: true,
+      imports: [...imports, DiscoveryModule, MongooseModule.forFeature(RELAY_MODEL_DEFINITIONS)],
+      providers: [
+        optionsProvider,
+        ...REPOSITORIES,
+        HandlerRegistry,
+        WebhookHandler,
+        LogHandler,
+        SubscriptionWorkerFactory,
+        RelaySupervisor,
+      ],
+      exports: [CHANGE_RELAY_OPTIONS, ...REPOSITORIES, HandlerRegistry, RelaySupervisor],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import type { ChangeStreamOptions, Document, Timestamp } from 'mongodb';
+import type { SubscriptionSource } from '../subscriptions/subscription.types';
+
+/**
+ * The aggregation pipeline of a subscription's database-level watch: a `$match` on the watched
+ * collections and operation types (when given), then the user's own stages.
+ */
+export function buildWatchPipeline(source: SubscriptionSource): Document[] {
+  const match: Document = {};
+  if (source.collections.length > 0) {
+    match['ns.coll'] = { $in: [...source.collections] };
+  }
+  if (source.operationTypes.length > 0) {
+    match.operationType = { $in: [...source.operationTypes] };
+  }
+  const stages: Document[] = Object.keys(match).length > 0 ? [{ $match: match }] : [];
+  return [...stages, ...source.pipeline];
+}
+
+export interface WatchStart {
+  /** The checkpoint to resume after, if any. */
+  resumeToken?: unknown;
+  /** Used only when there is no resume token. */
+  startAtOperationTime?: Timestamp;
+}
+
+/** Driver options of the watch: document modes as configured (server defaults left out). */
+export function buildWatchOptions(
+  source: SubscriptionSource,
+  start: WatchStart,
+  tuning: { maxAwaitTimeMs: number; batchSize?: number },
+): ChangeStreamOptions {
+  const options: ChangeStreamOptions = { maxAwaitTimeMS: tuning.maxAwaitTimeMs };
+  if (tuning.batchSize !== undefined) {
+    options.batchSize = tuning.batchSize;
+  }
+  if (source.fullDocument !== 'default') {
+    options.fullDocument = source.fullDocument;
+  }
+  if (source.fullDocumentBeforeChange !== 'off') {
+    options.fullDocumentBeforeChange = source.fullDocumentBeforeChange;
+  }
+  if (start.resumeToken != null) {
+    options.resumeAfter = start.resumeToken;
+  } else if (start.startAtOperationTime) {
+    options.startAtOperationTime = start.startAtOperationTime;
+  }
+  return options;
+}

@@ -1,0 +1,78 @@
+import type { Logger } from '@nestjs/common';
+import type { ChangeStream } from 'mongodb';
+import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
+
+/**
+ * Watches `subscriptions` and calls `onChange` after every write, so the supervisor reacts to
+ * creates, changes, pauses and deletes within moments. If the watch fails it is reopened with
+ * backoff (and `onChange` is called, since changes may have been missed meanwhile); the
+ * periodic reconcile covers whatever still slips through.
+ */
+export class SubscriptionChangesWatcher {
+  private stream: ChangeStream | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly onChange: () => void,
+    private readonly logger: Logger,
+    private readonly maxAwaitTimeMs = 1_000,
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.stream?.close().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        this.stream = await this.subscriptions.watchChanges(this.maxAwaitTimeMs);
+        if (this.stopped) {
+          break;
+        }
+        for (;;) {
+          const change = await this.stream.tryNext();
+          if (this.stopped) {
+            break;
+          }
+          if (change) {
+            failures = 0;
+            this.onChange();
+          } else if (this.stream.closed) {
+            throw new Error('the subscriptions change stream was closed');
+          }
+        }
+      } catch (error) {
+        if (this.stopped) {
+          break;
+        }
+        failures += 1;
+        this.logger.warn(`Watching subscriptions failed (${(error as Error).message}); reopening`);
+        await this.stream?.close().catch(() => undefined);
+        await this.sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)));
+        this.onChange();
+      }
+    }
+    await this.stream?.close().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

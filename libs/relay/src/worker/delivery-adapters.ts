@@ -1,0 +1,91 @@
+import type { DeadLetterSink, EngineOptionsInput, Handler } from '@app/delivery';
+import type { Logger } from '@nestjs/common';
+import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
+import type { DeadLetterError } from '../dead-letters/dead-letter.types';
+import { isBatchHandler, type AnyEventHandler } from '../handlers/handler.types';
+import { eventIdOf, toEnvelope, type RawChangeEvent } from '../source/change-event.mapper';
+import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
+import type { Subscription } from '../subscriptions/subscription.types';
+
+/** Calls a `@ChangeHandler` with envelopes: batch handlers get the batch, others one event at a time. */
+export function engineHandlerFor(
+  subscription: Subscription,
+  handler: AnyEventHandler,
+): Handler<RawChangeEvent> {
+  return async (events, ctx) => {
+    const envelopes = events.map((event) => toEnvelope(event.payload, subscription, event.attempt));
+    const handlerContext = { signal: ctx.signal, attempt: ctx.attempt, subscription };
+    if (isBatchHandler(handler)) {
+      await handler.handleBatch(envelopes, handlerContext);
+      return;
+    }
+    for (const envelope of envelopes) {
+      await handler.handle(envelope, handlerContext);
+    }
+  };
+}
+
+/** The engine settings of a subscription, plus the runtime's stream tuning. */
+export function engineOptionsFor(
+  subscription: Subscription,
+  handler: AnyEventHandler,
+  options: Pick<ResolvedChangeRelayOptions, 'maxInFlight' | 'checkpointIntervalMs'>,
+): EngineOptionsInput {
+  const { delivery, retry } = subscription;
+  return {
+    ordering: delivery.ordering,
+    concurrency: delivery.concurrency,
+    // A one-event handler gets batches of one, so one failure never replays its neighbours.
+    batchSize: isBatchHandler(handler) ? delivery.batchSize : 1,
+    batchWaitMs: delivery.batchWaitMs,
+    timeoutMs: delivery.timeoutMs,
+    retry: { ...retry },
+    maxInFlight: options.maxInFlight,
+    checkpointIntervalMs: options.checkpointIntervalMs,
+  };
+}
+
+/**
+ * Stores events that failed for good in `dead_letters`. With the subscription's dead-letter
+ * queue disabled the event is discarded, loudly (an error log naming it), never silently.
+ */
+export function deadLetterSinkFor(
+  subscription: Subscription,
+  deadLetters: DeadLettersRepository,
+  logger: Logger,
+): DeadLetterSink<RawChangeEvent> {
+  return async (event, error, attempts) => {
+    const eventId = eventIdOf(event.token);
+    const description = describeError(error);
+    if (!subscription.deadLetter.enabled) {
+      logger.error(
+        `Subscription "${subscription.name}": event ${eventId} (key ${event.key}) discarded after ${attempts} attempt(s), dead-letter queue disabled: ${description.message}`,
+      );
+      return;
+    }
+    await deadLetters.store({
+      subscription: subscription.name,
+      eventId,
+      event: event.payload,
+      key: event.key,
+      attempts,
+      error: description,
+      retentionDays: subscription.deadLetter.retentionDays,
+    });
+  };
+}
+
+export function describeError(error: unknown): DeadLetterError {
+  if (error instanceof Error) {
+    const code =
+      (error as { code?: unknown; status?: unknown }).code ??
+      (error as { status?: unknown }).status;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack ? { stack: error.stack } : {}),
+      ...(typeof code === 'number' || typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}

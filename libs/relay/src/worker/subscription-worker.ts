@@ -1,0 +1,306 @@
+import {
+  DeliveryEngine,
+  type Checkpoint as EngineCheckpoint,
+  type DrainResult,
+} from '@app/delivery';
+import type { Logger } from '@nestjs/common';
+import type { MongoClient } from 'mongodb';
+import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
+import { checkpointBelongsTo } from '../checkpoints/checkpoint.types';
+import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
+import type { AnyEventHandler } from '../handlers/handler.types';
+import type { LeasesRepository } from '../leases/leases.repository';
+import type { Lease } from '../leases/lease.types';
+import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
+import type { RawChangeEvent } from '../source/change-event.mapper';
+import { ChangeSource } from '../source/change-source';
+import { classifyStreamError } from '../source/change-stream.errors';
+import type { WatchStart } from '../source/change-stream.pipeline';
+import { clusterTimeOfToken } from '../source/resume-token';
+import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
+import type { Subscription } from '../subscriptions/subscription.types';
+import { deadLetterSinkFor, engineHandlerFor, engineOptionsFor } from './delivery-adapters';
+import { LeaseKeeper, LeaseLostError } from './lease-keeper';
+import { InterruptibleSleep } from './interruptible-sleep';
+import { WorkerStatusTracker } from './worker-status.tracker';
+
+export interface SubscriptionWorkerDeps {
+  subscription: Subscription;
+  /** Freshly acquired by the supervisor. */
+  lease: Lease;
+  handler: AnyEventHandler;
+  getClient: () => Promise<MongoClient>;
+  checkpoints: CheckpointsRepository;
+  leases: LeasesRepository;
+  subscriptions: SubscriptionsRepository;
+  deadLetters: DeadLettersRepository;
+  options: ResolvedChangeRelayOptions;
+  logger: Logger;
+}
+
+export type WorkerExitReason = 'stopped' | 'lease-lost' | 'stale' | 'halted';
+
+export interface WorkerExit {
+  reason: WorkerExitReason;
+  detail?: string;
+}
+
+/** A run of the stream that ended, and the last checkpoint it got accepted (if any). */
+interface RunResult {
+  error?: unknown;
+  checkpoint: EngineCheckpoint | null;
+}
+
+/**
+ * Runs one subscription while this instance holds its lease: claims the checkpoint, opens the
+ * change stream from it and feeds the delivery engine. Stream failures drain what was admitted
+ * and restart from the last checkpoint with backoff; fatal ones (history lost...) mark the
+ * subscription stale. A lost lease stops it at once, without touching the checkpoint.
+ */
+export class SubscriptionWorker {
+  readonly name: string;
+  private readonly status: WorkerStatusTracker;
+  private readonly keeper: LeaseKeeper;
+  private engine: DeliveryEngine<RawChangeEvent> | undefined;
+  private source: ChangeSource | undefined;
+  private drainRequest: Promise<DrainResult> | undefined;
+  private stopMode: 'graceful' | 'abort' | 'halt' | 'lease-lost' | undefined;
+  private leaseLostReason: string | undefined;
+  private readonly pause = new InterruptibleSleep();
+  private running: Promise<WorkerExit> | undefined;
+
+  constructor(private readonly deps: SubscriptionWorkerDeps) {
+    this.name = deps.subscription.name;
+    this.status = new WorkerStatusTracker(deps.lease.status);
+    this.keeper = new LeaseKeeper({
+      lease: deps.lease,
+      leases: deps.leases,
+      ttlMs: deps.options.leaseTtlMs,
+      logger: deps.logger,
+      status: () => this.status.snapshot(),
+      onLost: (reason) => this.leaseLost(reason),
+    });
+  }
+
+  get subscription(): Subscription {
+    return this.deps.subscription;
+  }
+
+  get leaseToken(): number {
+    return this.deps.lease.token;
+  }
+
+  /** Resolves when the worker has exited, for whatever reason. */
+  get done(): Promise<WorkerExit> {
+    return this.running ?? Promise.resolve({ reason: 'stopped' });
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /**
+   * Graceful: finish admitted events, write the final checkpoint, release the lease. Abort
+   * (subscription deleted): stop at once, release the lease.
+   */
+  async stop(mode: 'graceful' | 'abort'): Promise<WorkerExit> {
+    if (!this.stopMode) {
+      this.stopMode = mode;
+      if (mode === 'graceful') {
+        this.drainRequest = this.engine?.drain(this.deps.options.shutdownTimeoutMs);
+      } else {
+        this.engine?.stop();
+      }
+      void this.source?.close();
+      this.pause.wake();
+    }
+    return this.done;
+  }
+
+  /** As a crash would: nothing more is written, the lease is left to expire. */
+  halt(): void {
+    this.stopMode = 'halt';
+    this.keeper.stop();
+    this.engine?.stop();
+    void this.source?.close();
+    this.pause.wake();
+  }
+
+  private leaseLost(reason: string): void {
+    if (this.stopMode === 'halt' || this.stopMode === 'lease-lost') {
+      return;
+    }
+    this.deps.logger.warn(`Subscription "${this.name}": ${reason}; stopping its worker`);
+    this.leaseLostReason = reason;
+    this.stopMode = 'lease-lost';
+    this.keeper.stop();
+    this.engine?.stop();
+    void this.source?.close();
+    this.pause.wake();
+  }
+
+  private async run(): Promise<WorkerExit> {
+    const { checkpoints, subscription, options, logger } = this.deps;
+    this.keeper.start();
+    let exit: WorkerExit = { reason: 'stopped' };
+    try {
+      const claim = await checkpoints.claim(this.name, this.leaseToken);
+      if (!claim.claimed) {
+        this.leaseLost('a newer lease owner claimed the checkpoint');
+      }
+      const checkpoint =
+        claim.checkpoint && checkpointBelongsTo(claim.checkpoint, subscription)
+          ? claim.checkpoint
+          : null;
+      let start: WatchStart = {
+        resumeToken: checkpoint?.resumeToken ?? undefined,
+        startAtOperationTime: subscription.startAtOperationTime,
+      };
+      let failures = 0;
+      while (!this.stopMode) {
+        const startedAt = Date.now();
+        const result = await this.runStream(start);
+        if (result.checkpoint) {
+          start = { ...start, resumeToken: result.checkpoint.token };
+        }
+        if (this.stopMode || result.error === undefined) {
+          break;
+        }
+        const fatal = classifyStreamError(result.error);
+        if (fatal) {
+          exit = await this.markStale(fatal.reason, fatal.code);
+          break;
+        }
+        failures =
+          result.checkpoint || Date.now() - startedAt > options.restartBackoffMs.max
+            ? 1
+            : failures + 1;
+        await this.backoff(failures, result.error);
+      }
+    } catch (error) {
+      // A repository call failed outside a stream run (claim, markStale): give the lease up so
+      // this or another instance retries on its next reconcile.
+      logger.error(`Subscription "${this.name}" worker failed: ${(error as Error).message}`);
+      this.status.recordError(error);
+    } finally {
+      this.keeper.stop();
+      exit = await this.finish(exit);
+    }
+    return exit;
+  }
+
+  /** One life of the change stream and its engine. */
+  private async runStream(start: WatchStart): Promise<RunResult> {
+    const { subscription, handler, options } = this.deps;
+    let client: MongoClient;
+    try {
+      client = await this.deps.getClient();
+    } catch (error) {
+      this.status.recordError(error);
+      return { error, checkpoint: null };
+    }
+    const source = (this.source = new ChangeSource({
+      client,
+      subscription,
+      start,
+      maxAwaitTimeMs: options.maxAwaitTimeMs,
+      idleIntervalMs: options.idleCheckpointIntervalMs,
+    }));
+    const engine = new DeliveryEngine<RawChangeEvent>({
+      source: source.next,
+      handler: engineHandlerFor(subscription, handler),
+      deadLetter: deadLetterSinkFor(subscription, this.deps.deadLetters, this.deps.logger),
+      onCheckpoint: (checkpoint) => this.saveCheckpoint(checkpoint),
+      hooks: this.status.hooks(),
+      options: engineOptionsFor(subscription, handler, options),
+    });
+    this.engine = engine;
+    if (this.stopMode) {
+      await source.close();
+      return { checkpoint: null };
+    }
+    source.open();
+    engine.start();
+    this.setState('running');
+
+    const outcome = await engine.sourceDone;
+    if (outcome.status === 'stopped') {
+      // stop(), halt() or a lost lease closed the engine; a graceful stop drains it.
+      const drained = this.drainRequest ? await this.drainRequest : undefined;
+      await source.close();
+      return { checkpoint: drained?.checkpoint ?? engine.stats().lastCheckpoint };
+    }
+    const error =
+      outcome.status === 'failed' ? outcome.error : new Error('The change stream ended');
+    this.deps.logger.warn(
+      `Subscription "${this.name}": change stream failed: ${(error as Error).message}`,
+    );
+    this.status.recordError(error);
+    // Deliver what was admitted and checkpoint it before the stream is opened again.
+    const drained = await engine.drain(options.shutdownTimeoutMs);
+    await source.close();
+    return { error, checkpoint: drained.checkpoint };
+  }
+
+  private async saveCheckpoint(checkpoint: EngineCheckpoint): Promise<void> {
+    const position = {
+      resumeToken: checkpoint.token,
+      clusterTime: clusterTimeOfToken(checkpoint.token),
+      startAtOperationTime: this.deps.subscription.startAtOperationTime,
+    };
+    const saved = await this.deps.checkpoints.save(this.name, position, this.leaseToken);
+    if (!saved) {
+      this.leaseLost('a checkpoint write was refused (another instance owns the subscription)');
+      throw new LeaseLostError('checkpoint write refused');
+    }
+  }
+
+  private async markStale(reason: string, code: number | undefined): Promise<WorkerExit> {
+    const checkpoint = await this.deps.checkpoints.find(this.name);
+    this.deps.logger.error(`Subscription "${this.name}" is stale: ${reason}`);
+    await this.deps.subscriptions.markStale(this.name, {
+      reason,
+      ...(code !== undefined ? { code } : {}),
+      at: new Date(),
+      ...(checkpoint ? { lastCheckpointAt: checkpoint.updatedAt } : {}),
+    });
+    return { reason: 'stale', detail: reason };
+  }
+
+  private async backoff(failures: number, error: unknown): Promise<void> {
+    const { initial, max } = this.deps.options.restartBackoffMs;
+    const delayMs = Math.min(max, initial * 2 ** (failures - 1));
+    this.deps.logger.warn(
+      `Subscription "${this.name}": restarting its change stream in ${delayMs} ms (${(error as Error).message})`,
+    );
+    this.setState('backoff');
+    if (!this.stopMode) {
+      await this.pause.sleep(delayMs);
+    }
+  }
+
+  private setState(state: 'running' | 'backoff'): void {
+    this.status.setState(state);
+    this.deps.leases
+      .setStatus(this.name, this.leaseToken, this.status.snapshot())
+      .catch(() => undefined);
+  }
+
+  /** Releases the lease unless it was lost or the worker was halted. */
+  private async finish(exit: WorkerExit): Promise<WorkerExit> {
+    if (this.stopMode === 'halt') {
+      return { reason: 'halted' };
+    }
+    if (this.stopMode === 'lease-lost') {
+      return { reason: 'lease-lost', detail: this.leaseLostReason };
+    }
+    this.status.setState('stopped');
+    const { leases, lease } = this.deps;
+    await leases
+      .release(this.name, lease.owner, lease.token, this.status.snapshot())
+      .catch((error: Error) => {
+        this.deps.logger.warn(`Releasing the lease of "${this.name}" failed: ${error.message}`);
+      });
+    return exit;
+  }
+}
