@@ -1,6 +1,7 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
+import { ChangeRelayModule } from '@app/relay';
 import { LoggerModule } from 'nestjs-pino';
 import { AboutModule } from './about/about.module';
 import { formatGraphqlError } from './common/errors/graphql-error.formatter';
@@ -8,18 +9,27 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import type { MongoBackend } from './database/mongo-backend';
+import { HandlersModule } from './handlers/handlers.module';
 import { HealthModule } from './health/health.module';
+import { InstancesModule } from './instances/instances.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 
 type ModuleImports = NonNullable<ModuleMetadata['imports']>;
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, backend: MongoBackend, extraImports: ModuleImports = []): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    backend: MongoBackend,
+    extraImports: ModuleImports = [],
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot({
+          // Nest 11 path syntax; the library's default '*' logs a legacy-route warning at boot.
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
             base: { service: config.serviceName, instance: config.instanceId },
@@ -37,6 +47,17 @@ export class AppModule {
         }),
         HealthModule,
         AboutModule,
+        ChangeRelayModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (c: AppConfig) => ({
+            instanceId: c.instanceId,
+            serviceName: c.serviceName,
+            leaseTtlMs: c.leaseTtlMs,
+          }),
+        }),
+        SubscriptionsModule,
+        HandlersModule,
+        InstancesModule,
         ...extraImports,
       ],
     };

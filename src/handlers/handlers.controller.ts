@@ -1,0 +1,19 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HandlerInfoView } from './dto/handler-info.model';
+import { HandlersService } from './handlers.service';
+
+@ApiTags('handlers')
+@Controller('handlers')
+export class HandlersController {
+  constructor(private readonly handlers: HandlersService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Handler names across live instances, the built-ins, and the subscriptions using each',
+  })
+  @ApiOkResponse({ type: [HandlerInfoView] })
+  list(): Promise<HandlerInfoView[]> {
+    return this.handlers.list();
+  }
+}

@@ -1,0 +1,13 @@
+import { Query, Resolver } from '@nestjs/graphql';
+import { InstanceView } from './dto/instance.model';
+import { InstancesService } from './instances.service';
+
+@Resolver(() => InstanceView)
+export class InstancesResolver {
+  constructor(private readonly instancesService: InstancesService) {}
+
+  @Query(() => [InstanceView], { description: 'Processes running the relay runtime' })
+  instances(): Promise<InstanceView[]> {
+    return this.instancesService.list();
+  }
+}

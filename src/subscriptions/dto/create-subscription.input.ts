@@ -1,0 +1,70 @@
+import { InputType } from '@nestjs/graphql';
+import {
+  IDENTIFIER_PATTERN,
+  IDENTIFIER_REASON,
+  SLUG_PATTERN,
+  SLUG_REASON,
+  SUBSCRIPTION_DEFAULTS,
+  SUBSCRIPTION_LIMITS,
+} from '../subscription.defaults';
+import { NestedField, StringField } from './api-field.decorators';
+import { HandlerInput } from './handler.input';
+import { DeadLetterInput, DeliveryInput, RetryInput, StartFromInput } from './settings.input';
+import { SourceInput } from './source.input';
+
+/** POST /subscriptions and the createSubscription mutation. Only name, source and handler are required. */
+@InputType({ description: 'A new subscription: what to watch and who receives the changes' })
+export class CreateSubscriptionInput {
+  @StringField({
+    description: 'Unique name, a slug',
+    example: 'orders-to-billing',
+    maxLength: SUBSCRIPTION_LIMITS.nameMaxLength,
+    pattern: SLUG_PATTERN,
+    patternReason: SLUG_REASON,
+  })
+  name: string;
+
+  @StringField({
+    description:
+      'The service the subscription belongs to (defaults to the SERVICE_NAME of the instance answering)',
+    optional: true,
+    example: 'billing',
+    maxLength: SUBSCRIPTION_LIMITS.serviceNameMaxLength,
+    pattern: IDENTIFIER_PATTERN,
+    patternReason: IDENTIFIER_REASON,
+  })
+  serviceName?: string;
+
+  @StringField({
+    description: 'Free text for operators',
+    optional: true,
+    defaultValue: SUBSCRIPTION_DEFAULTS.description,
+    minLength: 0,
+    maxLength: SUBSCRIPTION_LIMITS.descriptionMaxLength,
+  })
+  description?: string;
+
+  @NestedField(() => SourceInput, { description: 'What to watch' })
+  source: SourceInput;
+
+  @NestedField(() => HandlerInput, { description: 'Who receives the events' })
+  handler: HandlerInput;
+
+  @NestedField(() => DeliveryInput, {
+    description: 'Ordering, concurrency, batching, timeout',
+    optional: true,
+  })
+  delivery?: DeliveryInput;
+
+  @NestedField(() => RetryInput, { description: 'Retry backoff', optional: true })
+  retry?: RetryInput;
+
+  @NestedField(() => DeadLetterInput, { description: 'Dead-letter queue', optional: true })
+  deadLetter?: DeadLetterInput;
+
+  @NestedField(() => StartFromInput, {
+    description: 'Where to start reading (default: now)',
+    optional: true,
+  })
+  startFrom?: StartFromInput;
+}

@@ -1,0 +1,129 @@
+import { Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+import type { DesiredState, SubscriptionState } from '@app/relay';
+import { OutputField } from './output-field.decorator';
+import { DesiredStateEnum, SubscriptionStateEnum } from './subscription.enums';
+import { StaleView } from './subscription.model';
+
+export const WORKER_STATES = ['starting', 'running', 'backoff', 'stopped', 'unassigned'] as const;
+export type ActualState = (typeof WORKER_STATES)[number];
+
+@ObjectType('WorkerCounters', { description: 'Totals over all owners of the subscription' })
+export class CountersView {
+  @OutputField(() => Float, { description: 'Events read from the stream' })
+  received: number;
+
+  @OutputField(() => Float, { description: 'Events the handler accepted' })
+  delivered: number;
+
+  @OutputField(() => Float, { description: 'Retries scheduled' })
+  retried: number;
+
+  @OutputField(() => Float, { description: 'Handler attempts that failed' })
+  failedAttempts: number;
+
+  @OutputField(() => Float, { description: 'Events sent to the dead-letter queue' })
+  deadLettered: number;
+}
+
+@ObjectType('WorkerError')
+export class WorkerErrorView {
+  @OutputField(() => String, { description: 'What failed' })
+  message: string;
+
+  @OutputField(() => Int, { description: 'MongoDB error code, when there is one', nullable: true })
+  code?: number;
+
+  @OutputField(() => GraphQLISODateTime, { description: 'When' })
+  at: Date;
+}
+
+@ObjectType('CheckpointInfo')
+export class CheckpointView {
+  @OutputField(() => GraphQLISODateTime, { description: 'When the checkpoint was last written' })
+  updatedAt: Date;
+
+  @OutputField(() => Float, { description: 'Milliseconds since then' })
+  ageMs: number;
+
+  @OutputField(() => GraphQLISODateTime, {
+    description: 'Cluster time (to the second) of the position the checkpoint marks, when known',
+    nullable: true,
+  })
+  clusterTime?: Date;
+}
+
+@ObjectType('SubscriptionStatus', {
+  description: 'Desired and actual state of a subscription and its worker',
+})
+export class SubscriptionStatusView {
+  @OutputField(() => String, { description: 'Subscription name' })
+  name: string;
+
+  @OutputField(() => DesiredStateEnum.enumObject, {
+    description: 'active or paused, as asked',
+    swagger: { enum: [...DesiredStateEnum.values], enumName: DesiredStateEnum.name },
+  })
+  desiredState: DesiredState;
+
+  @OutputField(() => SubscriptionStateEnum.enumObject, {
+    description: 'active, paused or stale',
+    swagger: { enum: [...SubscriptionStateEnum.values], enumName: SubscriptionStateEnum.name },
+  })
+  state: SubscriptionState;
+
+  @OutputField(() => String, {
+    description:
+      'The worker: starting, running, backoff (restarting after an error), stopped, or unassigned (no live lease)',
+    swagger: { enum: [...WORKER_STATES] },
+  })
+  actualState: ActualState;
+
+  @OutputField(() => String, { description: 'The handler name an instance needs to run it' })
+  handler: string;
+
+  @OutputField(() => String, { description: 'Instance holding the lease', nullable: true })
+  owner?: string;
+
+  @OutputField(() => GraphQLISODateTime, {
+    description: 'When the lease expires unless renewed',
+    nullable: true,
+  })
+  leaseExpiresAt?: Date;
+
+  @OutputField(() => CheckpointView, { description: 'The persisted position', nullable: true })
+  checkpoint?: CheckpointView;
+
+  @OutputField(() => Float, {
+    description:
+      'How far the checkpoint trails the cluster time, in milliseconds (second resolution)',
+    nullable: true,
+  })
+  lagMs?: number;
+
+  @OutputField(() => CountersView, { description: 'Event counters' })
+  counters: CountersView;
+
+  @OutputField(() => WorkerErrorView, { description: 'The last worker error', nullable: true })
+  lastError?: WorkerErrorView;
+
+  @OutputField(() => GraphQLISODateTime, {
+    description: 'When the last event was received',
+    nullable: true,
+  })
+  lastEventAt?: Date;
+
+  @OutputField(() => StaleView, { description: 'Why the subscription is stale', nullable: true })
+  stale?: StaleView;
+
+  @OutputField(() => [String], {
+    description: 'Live instances that have the handler',
+    swagger: { type: [String] },
+  })
+  instancesWithHandler: string[];
+
+  @OutputField(() => [String], {
+    description: 'What an operator should know',
+    swagger: { type: [String] },
+  })
+  warnings: string[];
+}

@@ -1,0 +1,155 @@
+import { Timestamp } from 'bson';
+import type { Instance, Lease, Subscription } from '@app/relay';
+import { describeStatus, type StatusSources } from './subscription-status.service';
+import { definitionFromDraft, draftFromCreateInput } from './subscription.draft';
+
+const now = new Date('2026-03-01T12:00:00Z');
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+function subscription(overrides: Partial<Subscription> = {}): Subscription {
+  return {
+    ...definitionFromDraft(
+      draftFromCreateInput(
+        {
+          name: 'orders',
+          source: { database: 'shop' },
+          handler: { type: 'provider', name: 'reserve-stock' },
+        },
+        'shop',
+      ),
+    ),
+    startAtOperationTime: new Timestamp({ t: seconds(now) - 60, i: 1 }),
+    desiredState: 'active',
+    revision: 1,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+function instance(id: string, handlers: string[]): Instance {
+  return { id, service: 'shop', handlers, version: '1.0.0', startedAt: now, lastSeen: now };
+}
+
+function lease(overrides: Partial<Lease> = {}): Lease {
+  return {
+    subscription: 'orders',
+    owner: 'worker-1',
+    token: 7,
+    expiresAt: new Date(now.getTime() + 5_000),
+    acquiredAt: now,
+    status: {
+      state: 'running',
+      counters: { received: 10, delivered: 9, retried: 1, failedAttempts: 1, deadLettered: 0 },
+      updatedAt: now,
+    },
+    ...overrides,
+  };
+}
+
+function sources(overrides: Partial<StatusSources> = {}): StatusSources {
+  return {
+    subscription: subscription(),
+    lease: lease(),
+    checkpoint: {
+      subscription: 'orders',
+      resumeToken: { _data: '82' },
+      clusterTime: new Timestamp({ t: seconds(now) - 3, i: 1 }),
+      updatedAt: new Date(now.getTime() - 1_500),
+      leaseToken: 7,
+    },
+    liveInstances: [
+      instance('worker-1', ['log', 'reserve-stock', 'webhook']),
+      instance('api-only', []),
+    ],
+    clusterTime: new Timestamp({ t: seconds(now), i: 4 }),
+    now,
+    ...overrides,
+  };
+}
+
+describe(describeStatus.name, () => {
+  it('reports the owner, the checkpoint age and the lag of a running subscription', () => {
+    expect(describeStatus(sources())).toEqual({
+      name: 'orders',
+      desiredState: 'active',
+      state: 'active',
+      actualState: 'running',
+      handler: 'reserve-stock',
+      owner: 'worker-1',
+      leaseExpiresAt: new Date(now.getTime() + 5_000),
+      checkpoint: {
+        updatedAt: new Date(now.getTime() - 1_500),
+        ageMs: 1_500,
+        clusterTime: new Date((seconds(now) - 3) * 1000),
+      },
+      lagMs: 3_000,
+      counters: { received: 10, delivered: 9, retried: 1, failedAttempts: 1, deadLettered: 0 },
+      lastError: undefined,
+      lastEventAt: undefined,
+      stale: undefined,
+      instancesWithHandler: ['worker-1'],
+      warnings: [],
+    });
+  });
+
+  it('measures the lag from the start time while there is no checkpoint', () => {
+    expect(describeStatus(sources({ checkpoint: null })).lagMs).toBe(60_000);
+    expect(describeStatus(sources({ clusterTime: undefined })).lagMs).toBeUndefined();
+  });
+
+  it('warns when no live instance has the handler', () => {
+    const status = describeStatus(
+      sources({ lease: null, liveInstances: [instance('api-only', ['webhook'])] }),
+    );
+    expect(status).toMatchObject({
+      actualState: 'unassigned',
+      owner: undefined,
+      instancesWithHandler: [],
+    });
+    expect(status.warnings).toEqual([
+      expect.stringContaining('No live instance has the handler "reserve-stock"'),
+    ]);
+  });
+
+  it('treats an expired lease as unassigned and says so', () => {
+    const status = describeStatus(
+      sources({ lease: lease({ expiresAt: new Date(now.getTime() - 1) }) }),
+    );
+    expect(status.actualState).toBe('unassigned');
+    expect(status.owner).toBeUndefined();
+    expect(status.warnings).toEqual([expect.stringContaining('No instance holds the lease yet')]);
+  });
+
+  it('shows the worker restarting after an error', () => {
+    const lastError = { message: 'connection reset', code: 6, at: now };
+    const status = describeStatus(
+      sources({ lease: lease({ status: { ...lease().status, state: 'backoff', lastError } }) }),
+    );
+    expect(status.lastError).toEqual(lastError);
+    expect(status.warnings).toEqual(['The worker is restarting after an error: connection reset']);
+  });
+
+  it('tells an operator how to leave stale, and nothing else', () => {
+    const stale = {
+      reason: 'ChangeStreamHistoryLost: too old',
+      code: 286,
+      at: now,
+      lastCheckpointAt: new Date('2026-03-01T11:00:00Z'),
+    };
+    const status = describeStatus(
+      sources({ subscription: subscription({ stale }), lease: null, liveInstances: [] }),
+    );
+    expect(status.state).toBe('stale');
+    expect(status.warnings).toEqual([
+      'Stale: ChangeStreamHistoryLost: too old. Reset it to start again from now (changes since the last checkpoint at 2026-03-01T11:00:00.000Z would be skipped).',
+    ]);
+  });
+
+  it('has no warnings for a paused subscription', () => {
+    const status = describeStatus(
+      sources({ subscription: subscription({ desiredState: 'paused' }), lease: null }),
+    );
+    expect(status).toMatchObject({ state: 'paused', actualState: 'unassigned', warnings: [] });
+  });
+});

@@ -1,0 +1,80 @@
+import { EJSON, type Timestamp } from 'bson';
+import { subscriptionState, type HandlerSpec, type Subscription } from '@app/relay';
+import type { HandlerView, SubscriptionView } from './dto/subscription.model';
+
+/** Header names whose values are credentials: shown masked, like the signing secret. */
+const CREDENTIAL_HEADER =
+  /authorization|cookie|token|secret|password|api[-_]?key|signature|credential/i;
+export const MASKED_VALUE = '***';
+
+/** What an API returns for a stored subscription: no secrets, times as dates, pipeline as Extended JSON. */
+export function toSubscriptionView(subscription: Subscription): SubscriptionView {
+  const { source, stale } = subscription;
+  return {
+    name: subscription.name,
+    serviceName: subscription.serviceName,
+    description: subscription.description,
+    source: {
+      database: source.database,
+      collections: source.collections,
+      operationTypes: source.operationTypes,
+      pipeline: pipelineToExtendedJson(source.pipeline),
+      fullDocument: source.fullDocument,
+      fullDocumentBeforeChange: source.fullDocumentBeforeChange,
+    },
+    handler: toHandlerView(subscription.handler),
+    delivery: { ...subscription.delivery },
+    retry: { ...subscription.retry },
+    deadLetter: { ...subscription.deadLetter },
+    startFrom: { ...subscription.startFrom },
+    startAt: timestampToDate(subscription.startAtOperationTime),
+    desiredState: subscription.desiredState,
+    state: subscriptionState(subscription),
+    stale: stale ? { ...stale } : undefined,
+    revision: subscription.revision,
+    createdAt: subscription.createdAt,
+    updatedAt: subscription.updatedAt,
+  };
+}
+
+function toHandlerView(handler: HandlerSpec): HandlerView {
+  switch (handler.type) {
+    case 'provider':
+      return { type: 'provider', name: handler.name };
+    case 'webhook':
+      return {
+        type: 'webhook',
+        name: 'webhook',
+        url: handler.url,
+        secretSet: Boolean(handler.secret),
+        timeoutMs: handler.timeoutMs,
+        headers: Object.fromEntries(
+          Object.entries(handler.headers).map(([name, value]) => [
+            name,
+            CREDENTIAL_HEADER.test(name) ? MASKED_VALUE : value,
+          ]),
+        ),
+      };
+  }
+}
+
+/**
+ * Pipelines arrive as Extended JSON (so `{"$oid": …}` or `{"$date": …}` match real BSON values)
+ * and are stored as BSON; they go back out as relaxed Extended JSON.
+ */
+export function pipelineFromExtendedJson(
+  pipeline: Record<string, unknown>[],
+): Record<string, unknown>[] {
+  return EJSON.deserialize(pipeline, { relaxed: true });
+}
+
+export function pipelineToExtendedJson(
+  pipeline: Record<string, unknown>[],
+): Record<string, unknown>[] {
+  return EJSON.serialize(pipeline, { relaxed: true }) as unknown as Record<string, unknown>[];
+}
+
+/** A cluster time as the wall-clock second it stands for. */
+export function timestampToDate(timestamp: Timestamp): Date {
+  return new Date(timestamp.t * 1000);
+}

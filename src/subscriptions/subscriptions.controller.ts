@@ -1,0 +1,122 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPreconditionFailedResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CreateSubscriptionInput } from './dto/create-subscription.input';
+import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
+import { SubscriptionStatusView } from './dto/subscription-status.model';
+import { SubscriptionView } from './dto/subscription.model';
+import { UpdateSubscriptionInput } from './dto/update-subscription.input';
+import { SubscriptionStatusService } from './subscription-status.service';
+import { SubscriptionsService } from './subscriptions.service';
+
+/** REST adapter of the subscriptions API (under /api/v1). Errors have the shape of src/common/errors. */
+@ApiTags('subscriptions')
+@ApiNotFoundResponse({ description: 'No subscription has this name' })
+@Controller('subscriptions')
+export class SubscriptionsController {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly statuses: SubscriptionStatusService,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a subscription; it starts delivering changes written from now on',
+  })
+  @ApiCreatedResponse({ type: SubscriptionView })
+  @ApiBadRequestResponse({ description: 'Invalid input; `details` names each field and why' })
+  @ApiConflictResponse({ description: 'A subscription has this name' })
+  create(@Body() input: CreateSubscriptionInput): Promise<SubscriptionView> {
+    return this.subscriptions.create(input);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List subscriptions, sorted by name' })
+  @ApiOkResponse({ type: [SubscriptionView] })
+  list(@Query() args: ListSubscriptionsArgs): Promise<SubscriptionView[]> {
+    return this.subscriptions.list(args);
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'Get a subscription (secrets are never returned)' })
+  @ApiOkResponse({ type: SubscriptionView })
+  get(@Param('name') name: string): Promise<SubscriptionView> {
+    return this.subscriptions.get(name);
+  }
+
+  @Patch(':name')
+  @ApiOperation({
+    summary: 'Change a subscription (merge patch); its worker restarts with the new definition',
+  })
+  @ApiOkResponse({ type: SubscriptionView })
+  @ApiBadRequestResponse({ description: 'Invalid input, or the merged subscription is invalid' })
+  update(
+    @Param('name') name: string,
+    @Body() patch: UpdateSubscriptionInput,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.update(name, patch);
+  }
+
+  @Delete(':name')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a subscription; its worker stops' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  delete(@Param('name') name: string): Promise<void> {
+    return this.subscriptions.delete(name);
+  }
+
+  @Post(':name/pause')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Stop delivering; the checkpoint is kept' })
+  @ApiOkResponse({ type: SubscriptionView })
+  pause(@Param('name') name: string): Promise<SubscriptionView> {
+    return this.subscriptions.pause(name);
+  }
+
+  @Post(':name/resume')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Deliver again, from the checkpoint' })
+  @ApiOkResponse({ type: SubscriptionView })
+  @ApiPreconditionFailedResponse({ description: 'The subscription is stale: reset it' })
+  resume(@Param('name') name: string): Promise<SubscriptionView> {
+    return this.subscriptions.resume(name);
+  }
+
+  @Post(':name/reset')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Start again from now, dropping the checkpoint; the way out of stale' })
+  @ApiOkResponse({ type: SubscriptionView })
+  reset(@Param('name') name: string): Promise<SubscriptionView> {
+    return this.subscriptions.reset(name);
+  }
+
+  @Get(':name/status')
+  @ApiOperation({
+    summary:
+      'Desired and actual state, owner, lease, checkpoint, lag, counters, last error, warnings',
+  })
+  @ApiOkResponse({ type: SubscriptionStatusView })
+  status(@Param('name') name: string): Promise<SubscriptionStatusView> {
+    return this.statuses.status(name);
+  }
+}

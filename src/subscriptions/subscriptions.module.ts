@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { InstancesModule } from '../instances/instances.module';
+import { ClusterClock } from './cluster-clock';
+import { SubscriptionStatusService } from './subscription-status.service';
+import { SubscriptionsController } from './subscriptions.controller';
+import { SubscriptionsResolver } from './subscriptions.resolver';
+import { SubscriptionsService } from './subscriptions.service';
+
+/**
+ * The subscriptions admin API, REST and GraphQL. The relay's repositories and supervisor come
+ * from the global ChangeRelayModule.
+ */
+@Module({
+  imports: [InstancesModule],
+  controllers: [SubscriptionsController],
+  providers: [SubscriptionsService, SubscriptionStatusService, SubscriptionsResolver, ClusterClock],
+})
+export class SubscriptionsModule {}

@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { ChangeHandler, type ChangeEventEnvelope, type EventHandler } from '@app/relay';
+import { waitFor } from '@app/testing';
+
+export const RECORDING_HANDLER = 'test-recorder';
+
+/**
+ * A provider handler as a service would write one: records every event it accepts, in the order
+ * it accepted them. Tests read it through `app.get(RecordingHandler)`.
+ */
+@ChangeHandler(RECORDING_HANDLER)
+export class RecordingHandler implements EventHandler {
+  readonly events: ChangeEventEnvelope[] = [];
+
+  async handle(event: ChangeEventEnvelope): Promise<void> {
+    this.events.push(event);
+  }
+
+  of(subscription: string): ChangeEventEnvelope[] {
+    return this.events.filter((event) => event.subscription === subscription);
+  }
+
+  async waitForEvents(
+    subscription: string,
+    count: number,
+    timeoutMs = 15_000,
+  ): Promise<ChangeEventEnvelope[]> {
+    return waitFor(() => this.of(subscription).length >= count && this.of(subscription), {
+      timeoutMs,
+      description: `${count} events of "${subscription}" at the recording handler (got ${this.of(subscription).length})`,
+    });
+  }
+}
+
+/** What e2e tests pass to startServer({ imports }): the services' own handlers. */
+@Module({ providers: [RecordingHandler], exports: [RecordingHandler] })
+export class TestHandlersModule {}
