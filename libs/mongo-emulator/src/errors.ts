@@ -20,6 +20,7 @@ export const ErrorCode = {
   NoMatchingDocument: 47,
   NamespaceExists: 48,
   MaxTimeMSExpired: 50,
+  NotSingleValueField: 54,
   DollarPrefixedFieldName: 52,
   CommandNotFound: 59,
   ImmutableField: 66,

@@ -11,6 +11,8 @@ interface Product {
   name: string;
   qty: number;
   tags: string[];
+  createdAt?: Date;
+  updatedAt?: Date;
 }
 
 const productSchema = new Schema<Product>(
@@ -106,5 +108,44 @@ describe('mongoose', () => {
       { upsert: true, returnDocument: 'after' },
     ).lean();
     expect(made).toMatchObject({ sku: 'UP-1', name: 'Upserted', qty: 9 });
+  });
+
+  it('upserts through updateOne, reporting upsertedId and upsertedCount', async () => {
+    const result = await Products.updateOne(
+      { sku: 'UP-2' },
+      { $set: { name: 'Via updateOne' } },
+      { upsert: true },
+    );
+    expect(result).toMatchObject({
+      acknowledged: true,
+      matchedCount: 0,
+      modifiedCount: 0,
+      upsertedCount: 1,
+      upsertedId: expect.any(mongoose.Types.ObjectId),
+    });
+    const stored = await Products.findById(result.upsertedId).lean();
+    // Schema defaults and createdAt arrive through $setOnInsert, updatedAt through $set.
+    expect(stored).toMatchObject({ sku: 'UP-2', name: 'Via updateOne', qty: 0, tags: [] });
+    expect(stored?.createdAt).toBeInstanceOf(Date);
+    expect(stored?.updatedAt).toBeInstanceOf(Date);
+  });
+
+  it('returns the inserted document from findOneAndUpdate with upsert and new: true', async () => {
+    const made = await Products.findOneAndUpdate(
+      { sku: 'UP-3', name: 'Filter name' },
+      { $inc: { qty: 2 } },
+      { upsert: true, new: true },
+    );
+    expect(made).not.toBeNull();
+    expect(made._id).toBeInstanceOf(mongoose.Types.ObjectId);
+    expect(made.toObject()).toMatchObject({ sku: 'UP-3', name: 'Filter name', qty: 2, tags: [] });
+    await expect(Products.countDocuments({ sku: 'UP-3' })).resolves.toBe(1);
+
+    const again = await Products.findOneAndUpdate(
+      { sku: 'UP-3' },
+      { $inc: { qty: 2 } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
+    expect(again).toMatchObject({ _id: made._id, qty: 4 });
   });
 });

@@ -1,11 +1,7 @@
 import { ErrorCode, MongoCommandError } from '../errors';
 import { findDocuments, matchingDocuments, shapeResults } from '../query/document-query';
-import {
-  applyUpdate,
-  buildUpsertDocument,
-  isOperatorUpdate,
-  UpdateSpec,
-} from '../query/update-engine';
+import { applyUpdate, isOperatorUpdate, UpdateSpec } from '../query/update-engine';
+import { buildUpsertDocument } from '../query/upsert-document';
 import { Document, isPlainObject, isTruthyFlag, toNumber } from '../storage/bson-values';
 import type { CollectionView } from '../storage/collection-view';
 import type { CommandContext, CommandTable } from './command-context';

@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { MongoCommandError } from '../errors';
-import { applyUpdate, buildUpsertDocument } from './update-engine';
+import { applyUpdate } from './update-engine';
+import { buildUpsertDocument } from './upsert-document';
 
 function codeOf(run: () => unknown): number | undefined {
   try {
@@ -42,6 +43,24 @@ describe('applyUpdate', () => {
     expect(codeOf(() => applyUpdate({ _id: 1 }, { _id: 2, a: 1 }))).toBe(66);
   });
 
+  it('accepts $set of the unchanged _id as a no-op', () => {
+    expect(applyUpdate({ _id: 1, a: 1 }, { $set: { _id: 1 } }).changed).toBe(false);
+  });
+
+  it('reports operators writing one path or a parent path as ConflictingUpdateOperators (40)', () => {
+    expect(codeOf(() => applyUpdate({ _id: 1 }, { $set: { a: 1 }, $setOnInsert: { a: 2 } }))).toBe(
+      40,
+    );
+    expect(codeOf(() => applyUpdate({ _id: 1 }, { $set: { 'a.b': 1 }, $unset: { a: '' } }))).toBe(
+      40,
+    );
+    expect(codeOf(() => applyUpdate({ _id: 1 }, { $rename: { a: 'b' }, $set: { b: 1 } }))).toBe(40);
+    expect(applyUpdate({ _id: 1 }, { $set: { 'a.b': 1, 'a.c': 2 } }).doc).toEqual({
+      _id: 1,
+      a: { b: 1, c: 2 },
+    });
+  });
+
   it('rejects unknown modifiers with FailedToParse (9)', () => {
     expect(codeOf(() => applyUpdate({ _id: 1 }, { $bogus: { a: 1 } }))).toBe(9);
   });
@@ -79,6 +98,25 @@ describe('buildUpsertDocument', () => {
     );
     expect(doc).toMatchObject({ name: 'a', team: 'x', v: 1, created: true });
     expect(doc).not.toHaveProperty('n');
+  });
+
+  it('generates an ObjectId _id when neither the query nor the update gives one', () => {
+    const { doc } = buildUpsertDocument({ 'a.b': 1 }, { $inc: { n: 1 } });
+    expect(Object.keys(doc)[0]).toBe('_id');
+    expect(doc).toEqual({ _id: expect.any(ObjectId), a: { b: 1 }, n: 1 });
+  });
+
+  it('takes the _id from $setOnInsert and puts it first', () => {
+    const { doc } = buildUpsertDocument({ k: 1 }, { $set: { v: 1 }, $setOnInsert: { _id: 'x' } });
+    expect(Object.keys(doc)).toEqual(['_id', 'k', 'v']);
+    expect(doc._id).toBe('x');
+  });
+
+  it('refuses a query that fixes a path and its parent or one path twice (54)', () => {
+    expect(codeOf(() => buildUpsertDocument({ a: 1, 'a.b': 2 }, { $set: { c: 1 } }))).toBe(54);
+    expect(codeOf(() => buildUpsertDocument({ a: 1, $and: [{ a: 1 }] }, { $set: { c: 1 } }))).toBe(
+      54,
+    );
   });
 
   it('takes the _id of the query for a replacement upsert', () => {

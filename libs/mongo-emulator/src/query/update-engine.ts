@@ -9,6 +9,11 @@ import {
   valueAtPath,
 } from '../storage/bson-values';
 import { asBadValue, mingoOptions } from './mingo-options';
+import {
+  assertArrayUpdatePathsExist,
+  assertNoConflictingPaths,
+  extractIdAssignment,
+} from './update-paths';
 
 export type UpdateSpec = Document | Document[];
 
@@ -106,7 +111,8 @@ function assertNumericTargets(doc: Document, update: Document): void {
 
 /**
  * Applies an update (operators, replacement or pipeline) to a copy of `doc`.
- * `inserting` applies `$setOnInsert` (upserts); the result keeps `doc`'s `_id` first.
+ * `inserting` applies `$setOnInsert` (upserts); the result keeps `doc`'s `_id` first. A `doc`
+ * without `_id` (an upsert whose query had none) may receive one from the update.
  */
 export function applyUpdate(
   doc: Document,
@@ -116,13 +122,17 @@ export function applyUpdate(
   if (Array.isArray(update)) return applyPipelineUpdate(doc, update);
   if (!isOperatorUpdate(update)) return applyReplacement(doc, update);
   validateOperators(update);
+  assertNoConflictingPaths(update);
   assertNumericTargets(doc, update);
-  const modifier: Document = { ...update };
-  const setOnInsert = modifier.$setOnInsert as Document | undefined;
-  delete modifier.$setOnInsert;
+  const withoutInsertOnly: Document = { ...update };
+  const setOnInsert = withoutInsertOnly.$setOnInsert as Document | undefined;
+  delete withoutInsertOnly.$setOnInsert;
   if (setOnInsert && options.inserting) {
-    modifier.$set = { ...(modifier.$set ?? {}), ...setOnInsert };
+    // No path conflicts (checked above), so $setOnInsert is exactly an extra $set on insert.
+    withoutInsertOnly.$set = { ...(withoutInsertOnly.$set ?? {}), ...setOnInsert };
   }
+  const { modifier, assignedId } = extractIdAssignment(doc, withoutInsertOnly);
+  assertArrayUpdatePathsExist(doc, modifier);
   const next = deepClone(doc);
   let paths: string[];
   try {
@@ -134,6 +144,10 @@ export function applyUpdate(
           });
   } catch (error) {
     throw asUpdateError(error);
+  }
+  if (assignedId !== undefined) {
+    next._id = assignedId;
+    paths.push('_id');
   }
   assertIdUnchanged(doc, next);
   const description: UpdateDescription = {
@@ -170,6 +184,7 @@ function applyReplacement(doc: Document, replacement: Document): UpdateOutcome {
   }
   const next: Document = { _id: doc._id, ...replacement };
   next._id = replacement._id === undefined ? doc._id : replacement._id;
+  if (next._id === undefined) delete next._id;
   assertIdUnchanged(doc, next);
   const changed = canonicalKey(doc) !== canonicalKey(idFirst(next));
   return { doc: idFirst(next), kind: 'replace', changed };
@@ -182,7 +197,7 @@ function applyPipelineUpdate(doc: Document, pipeline: Document[]): UpdateOutcome
   } catch (error) {
     throw asUpdateError(error);
   }
-  if (next._id === undefined) next._id = doc._id;
+  if (next._id === undefined && doc._id !== undefined) next._id = doc._id;
   assertIdUnchanged(doc, next);
   const description = diffDocuments(doc, next);
   const changed =
@@ -192,7 +207,9 @@ function applyPipelineUpdate(doc: Document, pipeline: Document[]): UpdateOutcome
   return { doc: idFirst(next), kind: 'update', changed, description };
 }
 
+/** `_id` may not change; a document without one (an upsert's new document) may gain one. */
 function assertIdUnchanged(before: Document, after: Document): void {
+  if (before._id === undefined) return;
   if (canonicalKey(before._id) !== canonicalKey(after._id)) {
     throw new MongoCommandError(
       ErrorCode.ImmutableField,
@@ -259,55 +276,4 @@ function diffValues(before: unknown, after: unknown, path: string, out: UpdateDe
   } else {
     out.updatedFields[path] = after;
   }
-}
-
-/**
- * The document an upsert inserts: equality fields of the query, then the update applied with
- * `$setOnInsert`; a replacement upsert takes the replacement plus the query's `_id`.
- */
-export function buildUpsertDocument(
-  query: Document,
-  update: UpdateSpec,
-  arrayFilters?: Document[],
-): { doc: Document; description?: UpdateDescription } {
-  const seed: Document = {};
-  collectEqualities(query, seed);
-  if (!Array.isArray(update) && !isOperatorUpdate(update)) {
-    const doc: Document = { ...(update as Document) };
-    if (doc._id === undefined && seed._id !== undefined) doc._id = seed._id;
-    return { doc };
-  }
-  const base: Document = { _id: seed._id };
-  for (const [path, value] of Object.entries(seed)) if (path !== '_id') setPath(base, path, value);
-  const outcome = applyUpdate(base, update, { arrayFilters, inserting: true });
-  return { doc: outcome.doc };
-}
-
-function collectEqualities(query: Document, seed: Document): void {
-  for (const [key, value] of Object.entries(query)) {
-    if (key === '$and' && Array.isArray(value)) {
-      for (const clause of value) if (isPlainObject(clause)) collectEqualities(clause, seed);
-      continue;
-    }
-    if (key.startsWith('$')) continue;
-    if (isPlainObject(value)) {
-      const ops = Object.keys(value);
-      if (ops.length > 0 && ops[0].startsWith('$')) {
-        if ('$eq' in value) seed[key] = value.$eq;
-        continue;
-      }
-    }
-    if (value instanceof RegExp) continue;
-    seed[key] = value;
-  }
-}
-
-function setPath(doc: Document, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let current = doc;
-  for (const part of parts.slice(0, -1)) {
-    if (!isPlainObject(current[part])) current[part] = {};
-    current = current[part] as Document;
-  }
-  current[parts[parts.length - 1]] = value;
 }

@@ -142,7 +142,7 @@ export function valueAtPath(doc: unknown, path: string): unknown {
 /** Puts `_id` first, generating an ObjectId when the document has none, as mongod does. */
 export function withIdFirst(doc: Document): Document {
   const keys = Object.keys(doc);
-  if (keys[0] === '_id') return doc;
+  if (keys[0] === '_id' && doc._id !== undefined) return doc;
   const result: Document = { _id: doc._id === undefined ? new ObjectId() : doc._id };
   for (const key of keys) if (key !== '_id') result[key] = doc[key];
   return result;
