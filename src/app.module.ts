@@ -53,6 +53,10 @@ export class AppModule {
             instanceId: c.instanceId,
             serviceName: c.serviceName,
             leaseTtlMs: c.leaseTtlMs,
+            // Workers drain within SHUTDOWN_GRACE_MS, which keeps up to 2 s (half of it at most)
+            // for the final checkpoint writes, lease releases and closing connections.
+            shutdownTimeoutMs:
+              c.shutdownGraceMs - Math.min(Math.floor(c.shutdownGraceMs / 2), 2_000),
           }),
         }),
         SubscriptionsModule,

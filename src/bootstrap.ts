@@ -1,5 +1,6 @@
 import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { RelaySupervisor } from '@app/relay';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -98,12 +99,36 @@ async function closeServer(
   backend: MongoBackend,
   graceMs: number,
 ): Promise<{ graceful: boolean }> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), graceMs);
-  });
-  const outcome = await Promise.race([app.close().then(() => 'closed' as const), deadline]);
-  clearTimeout(timer);
+  const closing = app.close();
+  const outcome = await closedWithin(closing, graceMs);
+  if (outcome === 'timeout') {
+    // The grace is over: abandon what still drains, as a crash would (it resumes from the
+    // checkpoint), and let the close finish, so no delivery, retry or timer of this app runs on
+    // after close() resolved. The remaining shutdown steps are bounded, this wait is a backstop.
+    await app
+      .get(RelaySupervisor)
+      .halt()
+      .catch(() => undefined);
+    await closedWithin(
+      closing.catch(() => undefined),
+      CLOSE_AFTER_HALT_MS,
+    );
+  }
   await backend.stop().catch(() => undefined);
   return { graceful: outcome === 'closed' };
+}
+
+/** How long close() still waits for the app once the grace elapsed and the relay was halted. */
+const CLOSE_AFTER_HALT_MS = 10_000;
+
+async function closedWithin(closing: Promise<unknown>, ms: number): Promise<'closed' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([closing.then(() => 'closed' as const), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,14 +5,16 @@ import { startServer } from './bootstrap';
 async function main(): Promise<void> {
   const server = await startServer({ env: process.env });
   const shutdown = (signal: NodeJS.Signals) => {
-    void server.close().then(({ graceful }) => {
+    const incomplete = () => {
       process.stderr.write(
-        graceful
-          ? ''
-          : `Shutdown on ${signal} exceeded SHUTDOWN_GRACE_MS; in-flight work resumes from the checkpoint\n`,
+        `Shutdown on ${signal} exceeded SHUTDOWN_GRACE_MS; in-flight work resumes from the checkpoint\n`,
       );
-      process.exit(graceful ? 0 : 1);
-    });
+      process.exit(1);
+    };
+    // close() halts what still drains once the grace is over; this is the hard stop for an
+    // orchestrator's kill timer, should closing connections hang on top of that.
+    setTimeout(incomplete, server.config.shutdownGraceMs + 2_000).unref();
+    void server.close().then(({ graceful }) => (graceful ? process.exit(0) : incomplete()));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

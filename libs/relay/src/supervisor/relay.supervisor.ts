@@ -49,8 +49,14 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger(RelaySupervisor.name);
   private phase: Phase = 'idle';
   private readonly workers = new Map<string, { worker: SubscriptionWorker; fingerprint: string }>();
-  /** Workers asked to stop and not yet done: their subscription is not restarted before. */
-  private readonly stopping = new Map<string, Promise<unknown>>();
+  /**
+   * Workers asked to stop and not yet done: their subscription is not restarted before, and
+   * `halt()` abandons them too (a graceful stop may still be draining).
+   */
+  private readonly stopping = new Map<
+    string,
+    { worker: SubscriptionWorker; done: Promise<unknown> }
+  >();
   private readonly watcher: SubscriptionChangesWatcher;
   private readonly heartbeat: InstanceHeartbeat;
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -101,16 +107,14 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     // Bounded waits: with MongoDB unreachable these could otherwise hang the shutdown.
     await settlesWithin(this.watcher.stop(), SHUTDOWN_STEP_MS);
     await settlesWithin(this.current ?? Promise.resolve(), SHUTDOWN_STEP_MS);
-    const workers = [...this.workers.values()].map(({ worker }) => worker);
-    this.workers.clear();
-    const drained = Promise.all([
-      ...workers.map((w) => w.stop('graceful')),
-      ...this.stopping.values(),
-    ]);
+    for (const { worker } of [...this.workers.values()]) {
+      void this.stopWorker(worker, 'graceful', 'shutting down');
+    }
+    const drained = Promise.all([...this.stopping.values()].map(({ done }) => done));
     const inTime = await settlesWithin(drained, this.options.shutdownTimeoutMs + 1_000);
     if (!inTime) {
       this.logger.warn('Workers did not stop within the shutdown timeout; abandoning them');
-      workers.forEach((w) => w.halt());
+      this.stopping.forEach(({ worker }) => worker.halt());
     }
     const removal = this.instances.remove(this.options.instanceId).catch((error: Error) => {
       this.logger.warn(`Could not remove instance ${this.options.instanceId}: ${error.message}`);
@@ -130,7 +134,10 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     }
     this.phase = 'halted';
     this.clearTimers();
-    const workers = [...this.workers.values()].map(({ worker }) => worker);
+    // Graceful stops still draining (a shutdown in progress, a paused subscription) end too.
+    const workers = [...this.workers.values(), ...this.stopping.values()].map(
+      ({ worker }) => worker,
+    );
     this.workers.clear();
     workers.forEach((worker) => worker.halt());
     await settlesWithin(
@@ -275,7 +282,7 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
       this.stopping.delete(worker.name);
       this.changeNoticed();
     });
-    this.stopping.set(worker.name, done);
+    this.stopping.set(worker.name, { worker, done });
     return done;
   }
 
