@@ -47,14 +47,20 @@ describe('batch wait with a timer that fires before now() reaches the deadline',
       options: { ordering: 'strict', batchSize: 50, batchWaitMs: 20 },
     });
     engine.start();
-    await Promise.race([
-      deliveredOne,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('partial batch never dispatched')), 2_000),
-      ),
-    ]);
+    let giveUp: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        deliveredOne,
+        new Promise((_, reject) => {
+          giveUp = setTimeout(() => reject(new Error('partial batch never dispatched')), 2_000);
+        }),
+      ]);
+    } finally {
+      // The guard must not outlive the test: an armed timer keeps jest from exiting.
+      clearTimeout(giveUp);
+      engine.stop();
+      release?.();
+    }
     expect(delivered).toEqual([1]);
-    engine.stop();
-    release?.();
   });
 });
