@@ -1,6 +1,7 @@
 // The change-stream cursor as the server drives it: raw aggregate/getMore replies with
 // postBatchResumeToken (advancing on empty batches), awaitData getMores bounded by maxTimeMS,
-// user pipeline stages after $changeStream, and the _id (resume token) invariant (280).
+// user pipeline stages after $changeStream, the _id (resume token) invariant (280), and the token
+// of a startAtOperationTime stream before its first event.
 import { Long, type Collection, type Document, type MongoClient } from 'mongodb';
 import {
   StreamTracker,
@@ -172,6 +173,29 @@ describe('change stream cursor replies', () => {
       { timeoutMs: 10_000, description: 'the change stream cursor to close after invalidate' },
     );
     expect(events.map((event) => event.operationType)).toEqual(['drop', 'invalidate']);
+  });
+
+  it('give a startAtOperationTime stream opened with batchSize 0 a token that resumes there', async () => {
+    const collection = freshCollection();
+    const written = await raw({ insert: collection.collectionName, documents: [{ _id: 'first' }] });
+    await collection.insertOne({ _id: 'second' } as never);
+
+    // The driver's first aggregate asks for batchSize 0: no event is read before the token.
+    const opened = await raw({
+      aggregate: collection.collectionName,
+      pipeline: [{ $changeStream: { startAtOperationTime: written.operationTime } }],
+      cursor: { batchSize: 0 },
+    });
+    await raw({ killCursors: collection.collectionName, cursors: [opened.cursor.id] });
+    expect(opened.cursor.firstBatch).toEqual([]);
+    tokenData(opened.cursor.postBatchResumeToken);
+
+    const resumed = streams.watch(collection, [], {
+      resumeAfter: opened.cursor.postBatchResumeToken as Document,
+    });
+    const events = await nextChanges(resumed, 2);
+    expect(events.map((event) => (event.documentKey as Document)._id)).toEqual(['first', 'second']);
+    await expectNoMoreChanges(resumed);
   });
 });
 

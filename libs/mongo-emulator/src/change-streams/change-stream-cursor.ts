@@ -1,13 +1,14 @@
 import { calculateObjectSize } from 'bson';
 import { Aggregator } from 'mingo';
 import { ErrorCode, MongoCommandError } from '../errors';
-import { compareOpTime, fromTimestamp, OpTime } from '../oplog/logical-clock';
+import { fromTimestamp, OpTime } from '../oplog/logical-clock';
 import { entryPosition } from '../oplog/oplog';
 import {
   comparePositions,
   decodeResumeToken,
   encodeResumeToken,
   highWaterMark,
+  positionBefore,
   TokenPosition,
 } from '../oplog/resume-token';
 import type { Document } from '../storage/bson-values';
@@ -82,7 +83,9 @@ export class ChangeStreamCursor implements ServerCursor {
       const justBefore: TokenPosition = { t: time.t, i: time.i, op: -1, kind: 'event' };
       this.assertHistoryAvailable(justBefore, historyStart);
       this.seq = oplog.seqAfter(justBefore);
-      this.lowWaterMark = justBefore;
+      // op -1 has no token encoding; the first postBatchResumeToken (e.g. after batchSize 0)
+      // must be a real token that resumes at the events of `time`.
+      this.lowWaterMark = positionBefore(time);
       this.startTime = time;
     } else {
       // A reserved cluster time no write will ever use: "events from now on" and the
@@ -123,7 +126,9 @@ export class ChangeStreamCursor implements ServerCursor {
 
   private assertHistoryAvailable(position: TokenPosition, historyStart: OpTime): void {
     const dropped = this.engine.oplog.lastDropped;
-    const beforeStart = compareOpTime(position, historyStart) < 0;
+    // The token a stream opened at the start reports (the high-water mark just before it) is
+    // still in history; anything earlier is not.
+    const beforeStart = comparePositions(position, positionBefore(historyStart)) < 0;
     if (beforeStart || (dropped !== undefined && comparePositions(dropped, position) >= 0)) {
       throw historyLost();
     }

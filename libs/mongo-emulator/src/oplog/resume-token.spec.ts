@@ -5,6 +5,7 @@ import {
   decodeResumeToken,
   encodeResumeToken,
   highWaterMark,
+  positionBefore,
   TokenPosition,
 } from './resume-token';
 
@@ -30,6 +31,19 @@ describe('resume tokens', () => {
         fc.pre(comparePositions(a, b) !== 0);
         const [left, right] = [encodeResumeToken(a)._data, encodeResumeToken(b)._data];
         expect(left < right).toBe(comparePositions(a, b) < 0);
+      }),
+    );
+  });
+
+  it('encodes the position just before a cluster time, between it and every earlier event', () => {
+    fc.assert(
+      fc.property(position, position, (event, earlier) => {
+        fc.pre(event.t > 0 && comparePositions(earlier, { ...event, op: 0 }) < 0);
+        const before = positionBefore(event);
+        const data = encodeResumeToken(before)._data;
+        expect(decodeResumeToken({ _data: data })).toEqual(before);
+        expect(data < encodeResumeToken({ ...event, op: 0 })._data).toBe(true);
+        expect(data >= encodeResumeToken(earlier)._data).toBe(true);
       }),
     );
   });

@@ -36,6 +36,17 @@ export function highWaterMark(time: OpTime): TokenPosition {
   return { t: time.t, i: time.i, op: HIGH_WATER_MARK_OP, kind: 'highWaterMark' };
 }
 
+/**
+ * The last position before every event of `time`: the high-water mark of the cluster time just
+ * before it. A stream opened at `time` reports this token until it passes an event, and resuming
+ * after it yields the events of `time` first.
+ */
+export function positionBefore(time: OpTime): TokenPosition {
+  return time.i > 0
+    ? highWaterMark({ t: time.t, i: time.i - 1 })
+    : highWaterMark({ t: time.t - 1, i: HIGH_WATER_MARK_OP });
+}
+
 export function decodeResumeToken(token: unknown): TokenPosition {
   const data =
     token !== null && typeof token === 'object' ? (token as { _data?: unknown })._data : undefined;
