@@ -86,6 +86,14 @@ describe('Subscriptions through GraphQL', () => {
     await invoices.deleteOne({ _id: 'inv-1' });
     const events = await receiver.waitForEvents(2);
     expect(events.map((e) => e.operationType)).toEqual(['insert', 'update']);
+    // Strict order: an insert written after the delete arrives next only if the delete was left out.
+    await invoices.insertOne({ _id: 'inv-2', amount: 5 });
+    const withLater = await receiver.waitForEvents(3);
+    expect(withLater.map((e) => [e.operationType, e.documentKey._id])).toEqual([
+      ['insert', 'inv-1'],
+      ['update', 'inv-1'],
+      ['insert', 'inv-2'],
+    ]);
     expect(
       receiver.requests.every((r) => r.signatureValid && r.headers['x-source'] === 'graphql'),
     ).toBe(true);

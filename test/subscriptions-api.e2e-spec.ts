@@ -433,9 +433,12 @@ describe('Subscriptions API contract (REST and GraphQL)', () => {
       expect(renamed.body.details).toEqual([
         { field: 'name', reason: 'property name should not exist' },
       ]);
-      await server.api
+      const restarted = await server.api
         .updateSubscription('contract-patch', { startFrom: { position: 'now' } })
         .expect(400);
+      expect(restarted.body.details).toEqual([
+        { field: 'startFrom', reason: 'property startFrom should not exist' },
+      ]);
       const stage = await server.api
         .updateSubscription('contract-patch', { source: { pipeline: [{ $lookup: {} }] } })
         .expect(400);

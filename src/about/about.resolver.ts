@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { AppConfig } from '../config/app-config';
-import { MONGO_BACKEND } from '../database/database.module';
+import { MONGO_BACKEND } from '../database/database.tokens';
 import type { MongoBackend } from '../database/mongo-backend';
 import { About } from './about.model';
 import { version } from '../../package.json';

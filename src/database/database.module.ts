@@ -6,8 +6,6 @@ import { ConnectionKeeper } from './connection-keeper';
 import { MONGO_BACKEND } from './database.tokens';
 import { MongoBackend } from './mongo-backend';
 
-export { MONGO_BACKEND };
-
 /**
  * The metadata database connection. Lazy, so the server boots (and answers /health/live) while
  * MongoDB is unreachable; readiness then reports the failure instead of the process crashing.

@@ -152,6 +152,18 @@ describe('subscription drafts', () => {
         sameDefinition(current, { ...current, delivery: { ...current.delivery, batchSize: 2 } }),
       ).toBe(false);
     });
+
+    it('ignores what is not the definition: revision, desired state, start time and dates', () => {
+      const current = stored();
+      const rewritten: Subscription = {
+        ...current,
+        revision: current.revision + 1,
+        desiredState: 'paused',
+        startAtOperationTime: new Timestamp({ t: 1_800_000_000, i: 1 }),
+        updatedAt: new Date('2026-02-01T00:00:00Z'),
+      };
+      expect(sameDefinition(current, rewritten)).toBe(true);
+    });
   });
 
   describe(toSubscriptionView.name, () => {

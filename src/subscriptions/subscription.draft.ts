@@ -6,19 +6,20 @@ import { SUBSCRIPTION_DEFAULTS } from './subscription.defaults';
 import type { HandlerDraft, SubscriptionDraft } from './subscription.rules';
 import { pipelineFromExtendedJson } from './subscription.view';
 
-/** The operator-defined fields of a stored subscription. */
-export type SubscriptionDefinition = Pick<
-  Subscription,
-  | 'name'
-  | 'serviceName'
-  | 'description'
-  | 'source'
-  | 'handler'
-  | 'delivery'
-  | 'retry'
-  | 'deadLetter'
-  | 'startFrom'
->;
+/** The operator-defined fields of a stored subscription: what `sameDefinition` compares. */
+const DEFINITION_FIELDS = [
+  'name',
+  'serviceName',
+  'description',
+  'source',
+  'handler',
+  'delivery',
+  'retry',
+  'deadLetter',
+  'startFrom',
+] as const satisfies readonly (keyof Subscription)[];
+
+export type SubscriptionDefinition = Pick<Subscription, (typeof DEFINITION_FIELDS)[number]>;
 
 /** Keeps the fields that were given: undefined and null (GraphQL's "not given") both mean "leave as is". */
 function given<T extends object>(input: T | null | undefined): Partial<T> {
@@ -133,29 +134,11 @@ export function sameDefinition(a: SubscriptionDefinition, b: SubscriptionDefinit
   return canonical(definitionOf(a)) === canonical(definitionOf(b));
 }
 
+/** Only the definition's fields: a stored subscription also carries revision, state and times. */
 function definitionOf(subscription: SubscriptionDefinition): SubscriptionDefinition {
-  const {
-    name,
-    serviceName,
-    description,
-    source,
-    handler,
-    delivery,
-    retry,
-    deadLetter,
-    startFrom,
-  } = subscription;
-  return {
-    name,
-    serviceName,
-    description,
-    source,
-    handler,
-    delivery,
-    retry,
-    deadLetter,
-    startFrom,
-  };
+  return Object.fromEntries(
+    DEFINITION_FIELDS.map((field) => [field, subscription[field]]),
+  ) as SubscriptionDefinition;
 }
 
 function canonical(value: SubscriptionDefinition): string {
