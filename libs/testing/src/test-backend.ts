@@ -1,18 +1,9 @@
 import { MongoClient } from 'mongodb';
 import { startMongoBackend, type MongoBackend } from '../../../src/database/mongo-backend';
-import { TEST_BACKEND_KIND_VAR, TEST_BACKEND_URI_VAR } from './test-env';
-
-/** The backend the whole jest run shares (started by test/global-setup.ts). */
-export function sharedBackendUri(): string {
-  const uri = process.env[TEST_BACKEND_URI_VAR];
-  if (!uri) {
-    throw new Error(`${TEST_BACKEND_URI_VAR} is not set: run tests through the jest configs`);
-  }
-  return uri;
-}
+import { sharedBackendUri, testBackendKind } from './test-env';
 
 export function sharedBackendIsEmulator(): boolean {
-  return process.env[TEST_BACKEND_KIND_VAR] === 'emulator';
+  return testBackendKind() === 'emulator';
 }
 
 /**

@@ -4,6 +4,15 @@ import { randomBytes } from 'node:crypto';
 export const TEST_BACKEND_URI_VAR = 'CHANGE_RELAY_TEST_MONGODB_URI';
 export const TEST_BACKEND_KIND_VAR = 'CHANGE_RELAY_TEST_MONGODB_KIND';
 
+/** The backend the whole jest run shares (started by test/global-setup.ts). */
+export function sharedBackendUri(): string {
+  const uri = process.env[TEST_BACKEND_URI_VAR];
+  if (!uri) {
+    throw new Error(`${TEST_BACKEND_URI_VAR} is not set: run tests through the jest configs`);
+  }
+  return uri;
+}
+
 /** A database name no other test uses. */
 export function uniqueDbName(prefix = 'test'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
@@ -16,14 +25,8 @@ export function uniqueDbName(prefix = 'test'): string {
 export function testEnv(
   overrides: Record<string, string | undefined> = {},
 ): Record<string, string | undefined> {
-  const uri = process.env[TEST_BACKEND_URI_VAR];
-  if (!uri) {
-    throw new Error(
-      `${TEST_BACKEND_URI_VAR} is not set: run e2e tests through test/jest-e2e.config.js`,
-    );
-  }
   return {
-    MONGODB_URI: uri,
+    MONGODB_URI: sharedBackendUri(),
     MONGODB_DB: uniqueDbName('relay'),
     PORT: '0',
     HOST: '127.0.0.1',

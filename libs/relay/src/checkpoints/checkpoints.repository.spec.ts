@@ -1,6 +1,6 @@
 import { MongooseModule } from '@nestjs/mongoose';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { sharedBackendUri, uniqueDbName } from '@app/testing';
+import { sharedBackendUri, uniqueDbName, waitFor } from '@app/testing';
 import { Timestamp } from 'bson';
 import { LeasesRepository } from '../leases/leases.repository';
 import { RELAY_MODEL_DEFINITIONS } from '../module/relay-models';
@@ -94,7 +94,8 @@ describe(CheckpointsRepository.name, () => {
 
 /** Leases are compared with the clock: wait (by condition) until this one is in the past. */
 async function waitUntilExpired(expiresAt: Date): Promise<void> {
-  while (Date.now() <= expiresAt.getTime()) {
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await waitFor(() => Date.now() > expiresAt.getTime(), {
+    intervalMs: 1,
+    description: 'the lease to expire',
+  });
 }

@@ -120,10 +120,7 @@ export class SubscriptionWorker {
   /** As a crash would: nothing more is written, the lease is left to expire. */
   halt(): void {
     this.stopMode = 'halt';
-    this.keeper.stop();
-    this.engine?.stop();
-    void this.source?.close();
-    this.pause.wake();
+    this.abandon();
   }
 
   private leaseLost(reason: string): void {
@@ -133,6 +130,11 @@ export class SubscriptionWorker {
     this.deps.logger.warn(`Subscription "${this.name}": ${reason}; stopping its worker`);
     this.leaseLostReason = reason;
     this.stopMode = 'lease-lost';
+    this.abandon();
+  }
+
+  /** Stops everything at once: no renewal, no drain, no further reads. */
+  private abandon(): void {
     this.keeper.stop();
     this.engine?.stop();
     void this.source?.close();

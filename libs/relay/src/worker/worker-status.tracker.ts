@@ -31,10 +31,6 @@ export class WorkerStatusTracker {
     this.state = state;
   }
 
-  get currentState(): WorkerState {
-    return this.state;
-  }
-
   recordError(error: unknown): void {
     const code = (error as { code?: unknown })?.code;
     this.lastError = {

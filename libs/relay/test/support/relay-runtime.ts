@@ -140,7 +140,7 @@ export async function createSubscription(
   return runtime.subscriptions.create(subscription);
 }
 
-/** Waits until some runtime's worker runs the subscription, and returns which. */
+/** The runtimes whose worker runs the subscription right now (no waiting: poll it with waitFor). */
 export function ownerOf(name: string, runtimes: RelayRuntime[]): RelayRuntime[] {
   return runtimes.filter((r) => r.supervisor.runningWorkers().some((w) => w.subscription === name));
 }
