@@ -53,6 +53,16 @@ export class AppModule {
             instanceId: c.instanceId,
             serviceName: c.serviceName,
             leaseTtlMs: c.leaseTtlMs,
+            // The server runs the built-in handlers; an embedding service opts in itself.
+            builtInHandlers: ['webhook', 'log'],
+            runWorkers: c.runWorkers,
+            maxSubscriptionsPerInstance: c.maxSubscriptionsPerInstance,
+            maxInFlight: c.maxInFlight,
+            maxBufferedEvents: c.maxBufferedEvents,
+            maxBufferedBytes: c.maxBufferedBytes,
+            checkpointIntervalMs: c.checkpointIntervalMs,
+            reconcileIntervalMs: c.reconcileIntervalMs,
+            metricsFlushIntervalMs: c.metricsFlushIntervalMs,
             // Workers drain within SHUTDOWN_GRACE_MS, which keeps up to 2 s (half of it at most)
             // for the final checkpoint writes, lease releases and closing connections.
             shutdownTimeoutMs:

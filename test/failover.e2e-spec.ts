@@ -108,14 +108,11 @@ describe('Two instances and a crash', () => {
       await waitFor(async () => (await checkpoints.find(subscription))?.leaseToken === newToken, {
         description: `the survivor to checkpoint ${subscription}`,
       });
-      const accepted = await checkpoints.save(
-        subscription,
-        { resumeToken: { _data: 'stale-owner' } },
-        leaseToken,
-      );
-      expect(accepted).toBe(false);
+      const stale = { kind: 'token', resumeToken: { _data: 'stale-owner' } } as const;
+      const epoch = (await checkpoints.find(subscription))!.epoch;
+      expect(await checkpoints.save(subscription, stale, epoch, leaseToken)).toBe(false);
       const after = await checkpoints.find(subscription);
-      expect(after?.resumeToken).not.toEqual({ _data: 'stale-owner' });
+      expect(after?.position).not.toEqual(stale);
       expect(after?.leaseToken).toBe(newToken);
     }
     const status = await survivor.api.status(orphaned[0].subscription).expect(200);

@@ -14,6 +14,14 @@ describe(loadConfig.name, () => {
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       leaseTtlMs: 15_000,
+      runWorkers: true,
+      maxSubscriptionsPerInstance: undefined,
+      maxInFlight: 1_000,
+      maxBufferedEvents: 10_000,
+      maxBufferedBytes: 64 * 1024 * 1024,
+      checkpointIntervalMs: 1_000,
+      reconcileIntervalMs: 5_000,
+      metricsFlushIntervalMs: 5_000,
     });
     expect(config.instanceId).toMatch(new RegExp(`-${process.pid}$`));
   });
@@ -30,6 +38,14 @@ describe(loadConfig.name, () => {
       LOG_LEVEL: 'debug',
       SHUTDOWN_GRACE_MS: '2500',
       LEASE_TTL_MS: '5000',
+      RUN_WORKERS: 'false',
+      MAX_SUBSCRIPTIONS_PER_INSTANCE: '20',
+      MAX_IN_FLIGHT: '500',
+      MAX_BUFFERED_EVENTS: '20000',
+      MAX_BUFFERED_BYTES: '134217728',
+      CHECKPOINT_INTERVAL_MS: '250',
+      RECONCILE_INTERVAL_MS: '2000',
+      METRICS_FLUSH_INTERVAL_MS: '1000',
     });
     expect(config).toEqual(
       new AppConfig({
@@ -43,6 +59,14 @@ describe(loadConfig.name, () => {
         logLevel: 'debug',
         shutdownGraceMs: 2500,
         leaseTtlMs: 5000,
+        runWorkers: false,
+        maxSubscriptionsPerInstance: 20,
+        maxInFlight: 500,
+        maxBufferedEvents: 20_000,
+        maxBufferedBytes: 134_217_728,
+        checkpointIntervalMs: 250,
+        reconcileIntervalMs: 2000,
+        metricsFlushIntervalMs: 1000,
       }),
     );
   });
@@ -56,6 +80,9 @@ describe(loadConfig.name, () => {
     ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_GRACE_MS', '-1'],
     ['MONGODB_DB', 'a.b'],
+    ['RUN_WORKERS', 'maybe'],
+    ['MAX_SUBSCRIPTIONS_PER_INSTANCE', '0'],
+    ['MAX_BUFFERED_BYTES', '10'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const error = captureError(() => loadConfig({ [name]: value }));
     expect(error).toBeInstanceOf(ConfigError);

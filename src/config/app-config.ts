@@ -19,6 +19,15 @@ export class AppConfig {
   readonly logLevel: LogLevel;
   readonly shutdownGraceMs: number;
   readonly leaseTtlMs: number;
+  /** False: an API-only instance (it runs no subscriptions). */
+  readonly runWorkers: boolean;
+  readonly maxSubscriptionsPerInstance: number | undefined;
+  readonly maxInFlight: number;
+  readonly maxBufferedEvents: number;
+  readonly maxBufferedBytes: number;
+  readonly checkpointIntervalMs: number;
+  readonly reconcileIntervalMs: number;
+  readonly metricsFlushIntervalMs: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -61,6 +70,14 @@ export function loadConfig(env: Environment): AppConfig {
     logLevel: vars.LOG_LEVEL ?? 'info',
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS ?? 10_000,
     leaseTtlMs: vars.LEASE_TTL_MS ?? 15_000,
+    runWorkers: vars.RUN_WORKERS ?? true,
+    maxSubscriptionsPerInstance: vars.MAX_SUBSCRIPTIONS_PER_INSTANCE,
+    maxInFlight: vars.MAX_IN_FLIGHT ?? 1_000,
+    maxBufferedEvents: vars.MAX_BUFFERED_EVENTS ?? 10_000,
+    maxBufferedBytes: vars.MAX_BUFFERED_BYTES ?? 64 * 1024 * 1024,
+    checkpointIntervalMs: vars.CHECKPOINT_INTERVAL_MS ?? 1_000,
+    reconcileIntervalMs: vars.RECONCILE_INTERVAL_MS ?? 5_000,
+    metricsFlushIntervalMs: vars.METRICS_FLUSH_INTERVAL_MS ?? 5_000,
   });
 }
 
@@ -80,4 +97,12 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   LOG_LEVEL = undefined;
   SHUTDOWN_GRACE_MS = undefined;
   LEASE_TTL_MS = undefined;
+  RUN_WORKERS = undefined;
+  MAX_SUBSCRIPTIONS_PER_INSTANCE = undefined;
+  MAX_IN_FLIGHT = undefined;
+  MAX_BUFFERED_EVENTS = undefined;
+  MAX_BUFFERED_BYTES = undefined;
+  CHECKPOINT_INTERVAL_MS = undefined;
+  RECONCILE_INTERVAL_MS = undefined;
+  METRICS_FLUSH_INTERVAL_MS = undefined;
 }

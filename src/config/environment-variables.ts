@@ -1,8 +1,45 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
 
 export const EMBEDDED_MONGO_MODES = ['auto', 'mongod', 'emulator'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `true`/`false` (any case, also 1/0); anything else stays a string and fails validation. */
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const normalised = value.trim().toLowerCase();
+  if (normalised === 'true' || normalised === '1') {
+    return true;
+  }
+  if (normalised === 'false' || normalised === '0') {
+    return false;
+  }
+  return value;
+};
+
+/** An optional integer variable within bounds, with one message naming it and its range. */
+function IntegerVariable(name: string, min: number, max: number): PropertyDecorator {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  return (target, key) => {
+    IsOptional()(target, key);
+    Transform(toInteger)(target, key);
+    IsInt({ message })(target, key);
+    Min(min, { message })(target, key);
+    Max(max, { message })(target, key);
+  };
+}
 
 /** Strict integer parsing: `"12abc"` and `""` stay invalid instead of becoming 12 or 0. */
 const toInteger = ({ value }: { value: unknown }): unknown =>
@@ -73,4 +110,30 @@ export class EnvironmentVariables {
   @Min(1000, { message: 'LEASE_TTL_MS must be an integer from 1000 to 600000' })
   @Max(600_000, { message: 'LEASE_TTL_MS must be an integer from 1000 to 600000' })
   LEASE_TTL_MS?: number;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'RUN_WORKERS must be true or false' })
+  RUN_WORKERS?: boolean;
+
+  @IntegerVariable('MAX_SUBSCRIPTIONS_PER_INSTANCE', 1, 100_000)
+  MAX_SUBSCRIPTIONS_PER_INSTANCE?: number;
+
+  @IntegerVariable('MAX_IN_FLIGHT', 1, 100_000)
+  MAX_IN_FLIGHT?: number;
+
+  @IntegerVariable('MAX_BUFFERED_EVENTS', 1, 10_000_000)
+  MAX_BUFFERED_EVENTS?: number;
+
+  @IntegerVariable('MAX_BUFFERED_BYTES', 1_048_576, 17_179_869_184)
+  MAX_BUFFERED_BYTES?: number;
+
+  @IntegerVariable('CHECKPOINT_INTERVAL_MS', 10, 600_000)
+  CHECKPOINT_INTERVAL_MS?: number;
+
+  @IntegerVariable('RECONCILE_INTERVAL_MS', 100, 600_000)
+  RECONCILE_INTERVAL_MS?: number;
+
+  @IntegerVariable('METRICS_FLUSH_INTERVAL_MS', 100, 600_000)
+  METRICS_FLUSH_INTERVAL_MS?: number;
 }

@@ -19,6 +19,7 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
       ),
     ),
     startAtOperationTime: new Timestamp({ t: seconds(now) - 60, i: 1 }),
+    epoch: 5,
     desiredState: 'active',
     revision: 1,
     createdAt: now,
@@ -38,11 +39,7 @@ function lease(overrides: Partial<Lease> = {}): Lease {
     token: 7,
     expiresAt: new Date(now.getTime() + 5_000),
     acquiredAt: now,
-    status: {
-      state: 'running',
-      counters: { received: 10, delivered: 9, retried: 1, failedAttempts: 1, deadLettered: 0 },
-      updatedAt: now,
-    },
+    status: { state: 'running', updatedAt: now },
     ...overrides,
   };
 }
@@ -53,10 +50,18 @@ function sources(overrides: Partial<StatusSources> = {}): StatusSources {
     lease: lease(),
     checkpoint: {
       subscription: 'orders',
-      resumeToken: { _data: '82' },
-      clusterTime: new Timestamp({ t: seconds(now) - 3, i: 1 }),
+      position: {
+        kind: 'token',
+        resumeToken: { _data: '82' },
+        clusterTime: new Timestamp({ t: seconds(now) - 3, i: 1 }),
+      },
+      epoch: 5,
       updatedAt: new Date(now.getTime() - 1_500),
       leaseToken: 7,
+    },
+    totals: {
+      counters: { received: 10, delivered: 9, retried: 1, failedAttempts: 1, deadLettered: 0 },
+      lastEventAt: now,
     },
     liveInstances: [
       instance('worker-1', ['log', 'reserve-stock', 'webhook']),
@@ -86,15 +91,18 @@ describe(describeStatus.name, () => {
       lagMs: 3_000,
       counters: { received: 10, delivered: 9, retried: 1, failedAttempts: 1, deadLettered: 0 },
       lastError: undefined,
-      lastEventAt: undefined,
+      lastEventAt: now,
       stale: undefined,
       instancesWithHandler: ['worker-1'],
       warnings: [],
     });
   });
 
-  it('measures the lag from the start time while there is no checkpoint', () => {
+  it('measures the lag from the start time while there is no checkpoint of the current epoch', () => {
     expect(describeStatus(sources({ checkpoint: null })).lagMs).toBe(60_000);
+    const reset = describeStatus(sources({ subscription: subscription({ epoch: 6 }) }));
+    expect(reset.lagMs).toBe(60_000);
+    expect(reset.checkpoint).toBeUndefined();
     expect(describeStatus(sources({ clusterTime: undefined })).lagMs).toBeUndefined();
   });
 
@@ -144,6 +152,16 @@ describe(describeStatus.name, () => {
     expect(status.warnings).toEqual([
       'Stale: ChangeStreamHistoryLost: too old. Reset it to start again from now (changes since the last checkpoint at 2026-03-01T11:00:00.000Z would be skipped).',
     ]);
+  });
+
+  it('counts zeros before any metrics were flushed', () => {
+    expect(describeStatus(sources({ totals: undefined })).counters).toEqual({
+      received: 0,
+      delivered: 0,
+      retried: 0,
+      failedAttempts: 0,
+      deadLettered: 0,
+    });
   });
 
   it('has no warnings for a paused subscription', () => {

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
   CheckpointsRepository,
+  emptyCounters,
   LeasesRepository,
+  MetricsRepository,
   requiredHandlerName,
   SubscriptionsRepository,
   subscriptionState,
@@ -9,11 +11,17 @@ import {
   type Instance,
   type Lease,
   type Subscription,
+  type SubscriptionTotals,
 } from '@app/relay';
 import type { Timestamp } from 'bson';
 import { InstancesService } from '../instances/instances.service';
 import { ClusterClock } from './cluster-clock';
-import type { ActualState, SubscriptionStatusView } from './dto/subscription-status.model';
+import type { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
+import type {
+  ActualState,
+  SubscriptionStatusView,
+  WorkerErrorView,
+} from './dto/subscription-status.model';
 import { timestampToDate } from './subscription.view';
 import { SubscriptionErrors } from './subscriptions.errors';
 
@@ -22,19 +30,25 @@ export interface StatusSources {
   subscription: Subscription;
   lease: Lease | null;
   checkpoint: Checkpoint | null;
+  /** Counters from the metrics rollups (none yet: zeros). */
+  totals: SubscriptionTotals | undefined;
   liveInstances: Instance[];
   /** The cluster's current time; undefined when it could not be read (no lag then). */
   clusterTime: Timestamp | undefined;
   now: Date;
 }
 
-/** GET /subscriptions/:name/status: desired against actual state, position, lag and warnings. */
+/**
+ * Desired against actual state, position, lag, counters and warnings, for one subscription or a
+ * list: a list costs the same few reads (leases, checkpoints, metrics, instances) as one.
+ */
 @Injectable()
 export class SubscriptionStatusService {
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
     private readonly leases: LeasesRepository,
     private readonly checkpoints: CheckpointsRepository,
+    private readonly metrics: MetricsRepository,
     private readonly instances: InstancesService,
     private readonly clock: ClusterClock,
   ) {}
@@ -44,35 +58,60 @@ export class SubscriptionStatusService {
     if (!subscription) {
       throw SubscriptionErrors.notFound(name);
     }
-    const [lease, checkpoint, liveInstances, clusterTime] = await Promise.all([
-      this.leases.find(name),
-      this.checkpoints.find(name),
+    const [status] = await this.describe([subscription]);
+    return status;
+  }
+
+  /** The statuses of the subscriptions the filter selects, sorted by name. */
+  async list(args: ListSubscriptionsArgs): Promise<SubscriptionStatusView[]> {
+    const subscriptions = await this.subscriptions.list({
+      serviceName: args.service ?? undefined,
+      state: args.state ?? undefined,
+    });
+    return this.describe(subscriptions);
+  }
+
+  private async describe(subscriptions: Subscription[]): Promise<SubscriptionStatusView[]> {
+    if (subscriptions.length === 0) {
+      return [];
+    }
+    const names = subscriptions.map((s) => s.name);
+    const [leases, checkpoints, totals, liveInstances, clusterTime] = await Promise.all([
+      this.leases.list(names),
+      this.checkpoints.findMany(names),
+      this.metrics.totals(names),
       this.instances.live(),
       // Status should answer even when the cluster time cannot be read; lag is then unknown.
       this.clock.now().catch(() => undefined),
     ]);
-    return describeStatus({
-      subscription,
-      lease,
-      checkpoint,
-      liveInstances,
-      clusterTime,
-      now: new Date(),
-    });
+    const leaseByName = new Map(leases.map((lease) => [lease.subscription, lease]));
+    const now = new Date();
+    return subscriptions.map((subscription) =>
+      describeStatus({
+        subscription,
+        lease: leaseByName.get(subscription.name) ?? null,
+        checkpoint: checkpoints.get(subscription.name) ?? null,
+        totals: totals.get(subscription.name),
+        liveInstances,
+        clusterTime,
+        now,
+      }),
+    );
   }
 }
 
 /** Pure: the status an operator sees, from what the collections hold. */
 export function describeStatus(sources: StatusSources): SubscriptionStatusView {
-  const { subscription, lease, checkpoint, liveInstances, clusterTime, now } = sources;
+  const { subscription, lease, checkpoint, totals, liveInstances, clusterTime, now } = sources;
   const handler = requiredHandlerName(subscription.handler);
   const leaseLive = lease !== null && lease.expiresAt.getTime() > now.getTime();
   const actualState: ActualState = leaseLive ? lease.status.state : 'unassigned';
   const instancesWithHandler = liveInstances
     .filter((instance) => instance.handlers.includes(handler))
     .map((i) => i.id);
-  // Where the stream stands: the checkpoint, or the start time while there is none.
-  const position = checkpoint ? checkpoint.clusterTime : subscription.startAtOperationTime;
+  // Where the stream stands: the checkpoint (of the current epoch), or the start time.
+  const current = checkpoint && checkpoint.epoch === subscription.epoch ? checkpoint : null;
+  const position = current ? current.position.clusterTime : subscription.startAtOperationTime;
   const lagMs =
     clusterTime && position ? Math.max(0, (clusterTime.t - position.t) * 1000) : undefined;
   const status: SubscriptionStatusView = {
@@ -83,25 +122,19 @@ export function describeStatus(sources: StatusSources): SubscriptionStatusView {
     handler,
     owner: leaseLive ? lease.owner : undefined,
     leaseExpiresAt: leaseLive ? lease.expiresAt : undefined,
-    checkpoint: checkpoint
+    checkpoint: current
       ? {
-          updatedAt: checkpoint.updatedAt,
-          ageMs: Math.max(0, now.getTime() - checkpoint.updatedAt.getTime()),
-          clusterTime: checkpoint.clusterTime ? timestampToDate(checkpoint.clusterTime) : undefined,
+          updatedAt: current.updatedAt,
+          ageMs: Math.max(0, now.getTime() - current.updatedAt.getTime()),
+          clusterTime: current.position.clusterTime
+            ? timestampToDate(current.position.clusterTime)
+            : undefined,
         }
       : undefined,
     lagMs,
-    counters: {
-      ...(lease?.status.counters ?? {
-        received: 0,
-        delivered: 0,
-        retried: 0,
-        failedAttempts: 0,
-        deadLettered: 0,
-      }),
-    },
-    lastError: lease?.status.lastError,
-    lastEventAt: lease?.status.lastEventAt,
+    counters: { ...(totals?.counters ?? emptyCounters()) },
+    lastError: latestError(lease?.status.lastError, totals?.lastError),
+    lastEventAt: totals?.lastEventAt,
     stale: subscription.stale,
     instancesWithHandler,
     warnings: [],
@@ -135,4 +168,22 @@ function warningsFor(status: SubscriptionStatusView, subscription: Subscription)
     warnings.push(`The worker is restarting after an error: ${status.lastError.message}`);
   }
   return warnings;
+}
+
+/** The more recent of the stream's error (on the lease) and the last delivery error (metrics). */
+function latestError(
+  stream: WorkerErrorView | undefined,
+  delivery: SubscriptionTotals['lastError'],
+): WorkerErrorView | undefined {
+  const fromDelivery = delivery
+    ? {
+        message: delivery.message,
+        ...(typeof delivery.code === 'number' ? { code: delivery.code } : {}),
+        at: delivery.at,
+      }
+    : undefined;
+  if (!stream || !fromDelivery) {
+    return stream ?? fromDelivery;
+  }
+  return stream.at.getTime() >= fromDelivery.at.getTime() ? stream : fromDelivery;
 }

@@ -26,6 +26,7 @@ function stored(overrides: Partial<Subscription> = {}): Subscription {
   return {
     ...definition,
     startAtOperationTime: new Timestamp({ t: 1_700_000_000, i: 1 }),
+    epoch: 1,
     desiredState: 'active',
     revision: 3,
     createdAt: new Date('2026-01-01T00:00:00Z'),

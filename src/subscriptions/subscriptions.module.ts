@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
 import { ClusterClock } from './cluster-clock';
 import { SubscriptionStatusService } from './subscription-status.service';
+import { SubscriptionStatusesController } from './subscription-statuses.controller';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsResolver } from './subscriptions.resolver';
 import { SubscriptionsService } from './subscriptions.service';
@@ -12,7 +13,7 @@ import { SubscriptionsService } from './subscriptions.service';
  */
 @Module({
   imports: [InstancesModule],
-  controllers: [SubscriptionsController],
+  controllers: [SubscriptionsController, SubscriptionStatusesController],
   providers: [SubscriptionsService, SubscriptionStatusService, SubscriptionsResolver, ClusterClock],
 })
 export class SubscriptionsModule {}

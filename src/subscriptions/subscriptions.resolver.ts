@@ -34,6 +34,13 @@ export class SubscriptionsResolver {
     return this.statuses.status(name);
   }
 
+  @Query(() => [SubscriptionStatusView], {
+    description: 'Statuses of the subscriptions the filter selects, sorted by name',
+  })
+  subscriptionStatuses(@Args() args: ListSubscriptionsArgs): Promise<SubscriptionStatusView[]> {
+    return this.statuses.list(args);
+  }
+
   @Mutation(() => SubscriptionView, { description: 'Create a subscription' })
   createSubscription(@Args('input') input: CreateSubscriptionInput): Promise<SubscriptionView> {
     return this.service.create(input);

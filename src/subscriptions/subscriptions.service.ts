@@ -3,6 +3,8 @@ import {
   CheckpointsRepository,
   DomainError,
   LeasesRepository,
+  MetricsRepository,
+  nextEpoch,
   RelaySupervisor,
   SubscriptionsRepository,
   type Subscription,
@@ -39,6 +41,7 @@ export class SubscriptionsService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly checkpoints: CheckpointsRepository,
     private readonly leases: LeasesRepository,
+    private readonly metrics: MetricsRepository,
     private readonly clock: ClusterClock,
     private readonly config: AppConfig,
     @Optional() private readonly supervisor?: RelaySupervisor,
@@ -56,6 +59,7 @@ export class SubscriptionsService {
     const subscription: Subscription = {
       ...definitionFromDraft(draft),
       startAtOperationTime,
+      epoch: nextEpoch(),
       desiredState: 'active',
       revision: 1,
       createdAt: now,
@@ -104,6 +108,7 @@ export class SubscriptionsService {
     }
     await this.leases.delete(name);
     await this.checkpoints.delete(name);
+    await this.metrics.deleteFor(name);
     this.logger.log(`Subscription "${name}" deleted`);
     this.nudgeSupervisor();
   }
@@ -130,17 +135,18 @@ export class SubscriptionsService {
   }
 
   /**
-   * Starts again from now: a new start time, no checkpoint, no stale mark. The way out of
-   * `stale`; the events between the last checkpoint and now are skipped, by the operator's choice.
+   * Starts again from now: a new start time and epoch, no checkpoint, no stale mark. The way out
+   * of `stale`; the events between the last checkpoint and now are skipped, by the operator's
+   * choice.
    */
   async reset(name: string): Promise<SubscriptionView> {
     const startAtOperationTime = await this.clock.now();
     const reset = await this.mutate(name, (current) => {
       const { stale: _cleared, ...rest } = current;
-      return { ...rest, startAtOperationTime };
+      return { ...rest, startAtOperationTime, epoch: nextEpoch(current.epoch) };
     });
-    // Workers ignore a checkpoint written before the start time moved (its generation); deleting
-    // it keeps the collection tidy and the status honest.
+    // Workers ignore a checkpoint of an earlier epoch (and their fenced writes are refused);
+    // deleting it keeps the collection tidy and the status honest.
     await this.checkpoints.delete(name);
     this.logger.warn(`Subscription "${name}" reset: it starts again from now`);
     this.nudgeSupervisor();

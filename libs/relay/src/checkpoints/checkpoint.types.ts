@@ -1,26 +1,37 @@
 import type { Timestamp } from 'bson';
 
-/** Where a subscription's stream resumes: the watermark of settled events, as persisted. */
+/**
+ * Where a subscription's stream stands, tagged by kind, so the source factory can build the
+ * right source from it: a change stream resumed after a token, or started at a cluster time.
+ * (The history issue adds snapshot progress per collection.)
+ */
+export type StreamPosition =
+  | {
+      kind: 'token';
+      /** The change stream resume token (`{ _data: ... }`), opaque to all but the driver. */
+      resumeToken: unknown;
+      /** Cluster time of the last event at or before the token, when known (lag reporting). */
+      clusterTime?: Timestamp;
+    }
+  | {
+      kind: 'time';
+      /** Start the stream at this cluster time (startAtOperationTime). */
+      clusterTime: Timestamp;
+    };
+
+/** The persisted watermark of settled events of one subscription. */
 export interface Checkpoint {
   subscription: string;
-  /** The change stream resume token (`{ _data: ... }`), opaque to everything but the driver. */
-  resumeToken: unknown;
-  /** Cluster time of the last event at or before the token, when known (lag reporting). */
-  clusterTime?: Timestamp;
+  position: StreamPosition;
   /**
-   * The subscription's `startAtOperationTime` when it was written: a reset moves that, so a
-   * checkpoint written for the old position (say by a worker still draining) is ignored.
+   * The subscription's epoch when it was written. Every reset (and later rewind or resync)
+   * bumps the epoch, so a checkpoint of an earlier epoch, say written by a worker still
+   * draining, is ignored: it never revives a position the operator moved away from.
    */
-  startAtOperationTime?: Timestamp;
+  epoch: number;
   updatedAt: Date;
   /** The lease token of the owner that wrote (or claimed) it: fencing. */
   leaseToken: number;
-}
-
-export interface CheckpointPosition {
-  resumeToken: unknown;
-  clusterTime?: Timestamp;
-  startAtOperationTime?: Timestamp;
 }
 
 /** What a new lease owner gets when it claims the checkpoint. */
@@ -30,16 +41,15 @@ export interface CheckpointClaim {
   checkpoint: Checkpoint | null;
 }
 
-/**
- * False for a checkpoint written before the subscription was reset (its start position moved):
- * resuming from it would replay what the reset meant to skip. Checkpoints without the field
- * (older documents) count as current.
- */
+/** The cluster time a position stands at, when known. */
+export function clusterTimeOf(position: StreamPosition): Timestamp | undefined {
+  return position.clusterTime;
+}
+
+/** False for a checkpoint of another epoch than the subscription's (see `Checkpoint.epoch`). */
 export function checkpointBelongsTo(
-  checkpoint: Pick<Checkpoint, 'startAtOperationTime'>,
-  subscription: { startAtOperationTime?: Timestamp },
+  checkpoint: Pick<Checkpoint, 'epoch'>,
+  subscription: { epoch?: number },
 ): boolean {
-  const epoch = checkpoint.startAtOperationTime;
-  const start = subscription.startAtOperationTime;
-  return !epoch || !start || (epoch.t === start.t && epoch.i === start.i);
+  return checkpoint.epoch === (subscription.epoch ?? 0);
 }

@@ -9,6 +9,11 @@ import {
   requiredHandlerName,
 } from './handler.registry';
 import { isBatchHandler, type BatchEventHandler, type EventHandler } from './handler.types';
+import {
+  CHANGE_RELAY_OPTIONS,
+  resolveChangeRelayOptions,
+  type BuiltInHandlerName,
+} from '../module/change-relay.options';
 import { LogHandler } from './log.handler';
 import { WebhookHandler } from './webhook/webhook.handler';
 
@@ -40,10 +45,34 @@ class PlainProvider {}
 @Module({ providers: [ReserveStockHandler, IndexOrdersHandler, PlainProvider] })
 class InventoryModule {}
 
-async function bootRegistry(...extra: (new () => unknown)[]): Promise<HandlerRegistry> {
+@ChangeHandler('webhook')
+class ImpostorWebhookHandler implements EventHandler {
+  async handle(): Promise<void> {}
+}
+
+async function bootRegistry({
+  extra = [],
+  builtInHandlers = ['webhook', 'log'],
+}: {
+  extra?: (new () => unknown)[];
+  builtInHandlers?: BuiltInHandlerName[];
+} = {}): Promise<HandlerRegistry> {
   const moduleRef = await Test.createTestingModule({
     imports: [DiscoveryModule, InventoryModule],
-    providers: [HandlerRegistry, WebhookHandler, LogHandler, ...extra],
+    providers: [
+      HandlerRegistry,
+      WebhookHandler,
+      LogHandler,
+      ...extra,
+      {
+        provide: CHANGE_RELAY_OPTIONS,
+        useValue: resolveChangeRelayOptions({
+          instanceId: 'i',
+          serviceName: 's',
+          builtInHandlers,
+        }),
+      },
+    ],
   }).compile();
   await moduleRef.init();
   return moduleRef.get(HandlerRegistry);
@@ -62,18 +91,36 @@ describe(HandlerRegistry.name, () => {
     expect(registry.resolve({ type: 'provider', name: 'missing' })).toBeUndefined();
   });
 
+  it('runs built-in handlers only when opted in (an embedding service takes no webhooks)', async () => {
+    const embedded = await bootRegistry({ builtInHandlers: [] });
+    expect(embedded.names()).toEqual(['index-orders', 'reserve-stock']);
+    expect(
+      embedded.resolve({ type: 'webhook', url: 'http://x', timeoutMs: 1, headers: {} }),
+    ).toBeUndefined();
+    const webhookOnly = await bootRegistry({ builtInHandlers: ['webhook'] });
+    expect(webhookOnly.names()).toEqual(['index-orders', 'reserve-stock', 'webhook']);
+  });
+
+  it('fails the boot when an application handler takes a built-in name', async () => {
+    await expect(
+      bootRegistry({ builtInHandlers: [], extra: [ImpostorWebhookHandler] }),
+    ).rejects.toThrow(/"webhook" is the name of a built-in handler/);
+  });
+
   it('fails the boot when two handlers share a name', async () => {
-    await expect(bootRegistry(AnotherReserveStockHandler)).rejects.toThrow(
+    await expect(bootRegistry({ extra: [AnotherReserveStockHandler] })).rejects.toThrow(
       DuplicateChangeHandlerError,
     );
-    const error = await bootRegistry(AnotherReserveStockHandler).catch((e: Error) => e);
+    const error = await bootRegistry({ extra: [AnotherReserveStockHandler] }).catch(
+      (e: Error) => e,
+    );
     expect((error as Error).message).toContain('"reserve-stock"');
     expect((error as Error).message).toMatch(/\bReserveStockHandler\b/);
     expect((error as Error).message).toContain('AnotherReserveStockHandler');
   });
 
   it('fails the boot for a handler without handle() or handleBatch()', async () => {
-    await expect(bootRegistry(NoMethodHandler)).rejects.toThrow(
+    await expect(bootRegistry({ extra: [NoMethodHandler] })).rejects.toThrow(
       /neither handle\(\) nor handleBatch\(\)/,
     );
   });

@@ -1,8 +1,16 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import {
+  BUILT_IN_HANDLER_NAMES,
+  CHANGE_RELAY_OPTIONS,
+  type BuiltInHandlerName,
+  type ResolvedChangeRelayOptions,
+} from '../module/change-relay.options';
 import type { HandlerSpec } from '../subscriptions/subscription.types';
 import { ChangeHandlerMarker } from './change-handler.decorator';
 import { isEventHandler, type AnyEventHandler } from './handler.types';
+import { LogHandler } from './log.handler';
+import { WebhookHandler } from './webhook/webhook.handler';
 
 /** The name an instance must have among its handlers to run a subscription with this spec. */
 export function requiredHandlerName(spec: HandlerSpec): string {
@@ -19,16 +27,20 @@ export class DuplicateChangeHandlerError extends Error {
 }
 
 /**
- * Finds every `@ChangeHandler` provider at startup (the built-in `webhook` and `log` ones too).
- * A duplicate name, a handler without `handle`/`handleBatch`, or a request-scoped handler
- * fails the boot: better than a subscription silently running the wrong code.
+ * Finds every `@ChangeHandler` provider at startup, plus the built-in `webhook` and `log`
+ * handlers the options opt in to. A duplicate name, a handler without `handle`/`handleBatch`,
+ * a request-scoped handler, or an application handler that takes a built-in's name fails the
+ * boot: better than a subscription silently running the wrong code.
  */
 @Injectable()
 export class HandlerRegistry implements OnModuleInit {
   private readonly logger = new Logger(HandlerRegistry.name);
   private readonly handlers = new Map<string, { handler: AnyEventHandler; className: string }>();
 
-  constructor(private readonly discovery: DiscoveryService) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @Inject(CHANGE_RELAY_OPTIONS) private readonly options: ResolvedChangeRelayOptions,
+  ) {}
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders({ metadataKey: ChangeHandlerMarker.KEY })) {
@@ -37,6 +49,16 @@ export class HandlerRegistry implements OnModuleInit {
         continue;
       }
       const className = wrapper.metatype?.name ?? String(wrapper.token);
+      if (isBuiltInName(name)) {
+        if (!isBuiltInHandler(wrapper.instance)) {
+          throw new Error(
+            `Change handler "${name}" (${className}): "${name}" is the name of a built-in handler; choose another`,
+          );
+        }
+        if (!this.options.builtInHandlers.includes(name)) {
+          continue;
+        }
+      }
       const existing = this.handlers.get(name);
       if (existing) {
         // The same class can be listed by two modules that both provide it: still one handler.
@@ -58,6 +80,11 @@ export class HandlerRegistry implements OnModuleInit {
     this.logger.log(`Change handlers: ${this.names().join(', ') || '(none)'}`);
   }
 
+  /** True for the built-in handlers (they see the whole subscription, secrets included). */
+  isBuiltIn(handler: AnyEventHandler): boolean {
+    return isBuiltInHandler(handler);
+  }
+
   /** Sorted handler names, built-ins included. */
   names(): string[] {
     return [...this.handlers.keys()].sort();
@@ -75,4 +102,12 @@ export class HandlerRegistry implements OnModuleInit {
   resolve(spec: HandlerSpec): AnyEventHandler | undefined {
     return this.get(requiredHandlerName(spec));
   }
+}
+
+function isBuiltInName(name: string): name is BuiltInHandlerName {
+  return (BUILT_IN_HANDLER_NAMES as readonly string[]).includes(name);
+}
+
+function isBuiltInHandler(handler: unknown): boolean {
+  return handler instanceof WebhookHandler || handler instanceof LogHandler;
 }

@@ -15,6 +15,9 @@ export class InstanceRecord {
   @Prop({ type: String, required: true })
   version: string;
 
+  @Prop({ type: Number })
+  maxSubscriptions?: number;
+
   @Prop({ type: Date, required: true })
   startedAt: Date;
 

@@ -12,10 +12,12 @@ export class InstancesRepository {
 
   /** Upserts this process's document with `lastSeen` = now. */
   async heartbeat(instance: Omit<Instance, 'lastSeen'>): Promise<void> {
-    const { id, ...rest } = instance;
-    await this.model
-      .updateOne({ _id: id }, { $set: { ...rest, lastSeen: new Date() } }, { upsert: true })
-      .exec();
+    const { id, maxSubscriptions, ...rest } = instance;
+    const update =
+      maxSubscriptions !== undefined
+        ? { $set: { ...rest, maxSubscriptions, lastSeen: new Date() } }
+        : { $set: { ...rest, lastSeen: new Date() }, $unset: { maxSubscriptions: 1 } };
+    await this.model.updateOne({ _id: id }, update, { upsert: true }).exec();
   }
 
   /** Sorted by id. */
@@ -47,6 +49,7 @@ function fromRecord(record: InstanceRecord): Instance {
     service: record.service,
     handlers: [...record.handlers],
     version: record.version,
+    ...(record.maxSubscriptions != null ? { maxSubscriptions: record.maxSubscriptions } : {}),
     startedAt: record.startedAt,
     lastSeen: record.lastSeen,
   };

@@ -1,23 +1,12 @@
-import type { Timestamp } from 'bson';
-
 export type WorkerState = 'starting' | 'running' | 'backoff' | 'stopped';
 
-export interface WorkerCounters {
-  received: number;
-  delivered: number;
-  retried: number;
-  failedAttempts: number;
-  deadLettered: number;
-}
-
-/** What the owner of a lease reports about its worker (written with lease renewals). */
+/**
+ * What the owner of a lease says about its worker: its state and the last error. Counters and
+ * latencies are telemetry and go through the metrics recorder, never through the lease.
+ */
 export interface WorkerStatus {
   state: WorkerState;
   lastError?: { message: string; code?: number; at: Date };
-  /** Cumulative over the subscription's owners (a new owner continues from the stored ones). */
-  counters: WorkerCounters;
-  lastEventAt?: Date;
-  lastEventClusterTime?: Timestamp;
   updatedAt: Date;
 }
 
@@ -28,12 +17,11 @@ export interface Lease {
   owner: string;
   /** Monotonic per subscription: fences checkpoint writes of older owners. */
   token: number;
-  /** Released leases have an expiry in the past. */
+  /** Released leases have an expiry of RELEASED_AT. */
   expiresAt: Date;
   acquiredAt: Date;
   status: WorkerStatus;
 }
 
-export function emptyCounters(): WorkerCounters {
-  return { received: 0, delivered: 0, retried: 0, failedAttempts: 0, deadLettered: 0 };
-}
+/** The expiry a released lease gets: free at once (and recognisable in a change stream). */
+export const RELEASED_AT = new Date(0);

@@ -3,6 +3,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { sharedBackendUri, uniqueDbName } from '@app/testing';
 import { RELAY_MODEL_DEFINITIONS } from '../module/relay-models';
 import { LeasesRepository } from './leases.repository';
+import { RELEASED_AT } from './lease.types';
 
 describe(LeasesRepository.name, () => {
   let moduleRef: TestingModule;
@@ -28,19 +29,25 @@ describe(LeasesRepository.name, () => {
     expect(first).toMatchObject({ subscription: 'l-1', owner: 'a', status: { state: 'starting' } });
     expect(await leases.tryAcquire('l-1', 'b', 10_000)).toBeNull();
 
-    const renewed = await leases.renew('l-1', 'a', first.token, 10_000, {
-      state: 'running',
-      counters: { received: 5, delivered: 4, retried: 1, failedAttempts: 1, deadLettered: 0 },
-      updatedAt: new Date(),
-    });
-    expect(renewed?.status.counters.delivered).toBe(4);
+    const renewed = await leases.renew('l-1', 'a', first.token, 10_000);
+    expect(renewed!.expiresAt.getTime()).toBeGreaterThanOrEqual(first.expiresAt.getTime());
+    expect(await leases.holds('l-1', first.token)).toBe(true);
+    expect(
+      await leases.setStatus('l-1', first.token, {
+        state: 'running',
+        lastError: { message: 'boom', at: new Date() },
+        updatedAt: new Date(),
+      }),
+    ).toBe(true);
     expect(await leases.release('l-1', 'a', first.token)).toBe(true);
+    expect((await leases.find('l-1'))?.expiresAt).toEqual(RELEASED_AT);
 
     const second = (await leases.tryAcquire('l-1', 'b', 10_000))!;
     expect(second.owner).toBe('b');
     expect(second.token).toBe(first.token + 1);
-    // Counters continue across owners.
-    expect(second.status.counters.delivered).toBe(4);
+    // A new owner starts with a fresh state: the lease holds ownership and state only.
+    expect(second.status).toEqual({ state: 'starting', updatedAt: expect.any(Date) });
+    expect(await leases.holds('l-1', first.token)).toBe(false);
     expect(await leases.renew('l-1', 'a', first.token, 10_000)).toBeNull();
     expect(await leases.release('l-1', 'a', first.token)).toBe(false);
   });

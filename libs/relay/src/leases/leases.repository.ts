@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { RELAY_MODELS, isDuplicateKeyError } from '../module/relay-models';
 import type { LeaseRecord } from './lease.schema';
-import { emptyCounters, type Lease, type WorkerStatus } from './lease.types';
+import { RELEASED_AT, type Lease, type WorkerStatus } from './lease.types';
 
 /**
  * The `leases` collection: who may run a subscription, until when. Times come from this
@@ -28,8 +28,7 @@ export class LeasesRepository {
 
   /**
    * Takes the lease when it is free (expired or released) or already ours, with a new, greater
-   * token. Null when another owner holds it. The stored counters are kept, so status counts
-   * survive a change of owner.
+   * token. Null when another owner holds it.
    */
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<Lease | null> {
     const now = new Date();
@@ -41,8 +40,7 @@ export class LeasesRepository {
             owner,
             expiresAt: new Date(now.getTime() + ttlMs),
             acquiredAt: now,
-            'status.state': 'starting',
-            'status.updatedAt': now,
+            status: { state: 'starting', updatedAt: now },
           },
           $inc: { token: 1 },
         },
@@ -62,7 +60,7 @@ export class LeasesRepository {
         token: now.getTime(),
         expiresAt: new Date(now.getTime() + ttlMs),
         acquiredAt: now,
-        status: { state: 'starting', counters: emptyCounters(), updatedAt: now },
+        status: { state: 'starting', updatedAt: now },
       });
       return fromRecord(created.toObject());
     } catch (error) {
@@ -74,28 +72,22 @@ export class LeasesRepository {
   }
 
   /**
-   * Extends our lease (and records the worker's status with it, so status costs no extra write).
-   * Null when the lease was taken over: the caller must stop its worker at once.
+   * Extends our lease. Null when the lease was taken over: the caller must stop its worker at
+   * once.
    */
-  async renew(
-    name: string,
-    owner: string,
-    token: number,
-    ttlMs: number,
-    status?: WorkerStatus,
-  ): Promise<Lease | null> {
-    const set: Partial<LeaseRecord> = { expiresAt: new Date(Date.now() + ttlMs) };
-    if (status) {
-      set.status = status;
-    }
+  async renew(name: string, owner: string, token: number, ttlMs: number): Promise<Lease | null> {
     const record = await this.model
-      .findOneAndUpdate({ _id: name, owner, token }, { $set: set }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: name, owner, token },
+        { $set: { expiresAt: new Date(Date.now() + ttlMs) } },
+        { returnDocument: 'after' },
+      )
       .lean<LeaseRecord>()
       .exec();
     return record ? fromRecord(record) : null;
   }
 
-  /** Records the worker's status without extending the lease (state changes). */
+  /** Records the worker's state (fenced by the token) without extending the lease. */
   async setStatus(name: string, token: number, status: WorkerStatus): Promise<boolean> {
     const result = await this.model.updateOne({ _id: name, token }, { $set: { status } }).exec();
     return result.matchedCount > 0;
@@ -108,12 +100,17 @@ export class LeasesRepository {
     token: number,
     status?: WorkerStatus,
   ): Promise<boolean> {
-    const set: Partial<LeaseRecord> = { expiresAt: new Date(0) };
+    const set: Partial<LeaseRecord> = { expiresAt: RELEASED_AT };
     if (status) {
       set.status = status;
     }
     const result = await this.model.updateOne({ _id: name, owner, token }, { $set: set }).exec();
     return result.matchedCount > 0;
+  }
+
+  /** True while the lease with this token is the current one (its owner may write). */
+  async holds(name: string, token: number): Promise<boolean> {
+    return (await this.model.exists({ _id: name, token }).exec()) !== null;
   }
 
   /** Forgets the lease (the subscription was deleted). */
@@ -129,6 +126,10 @@ function fromRecord(record: LeaseRecord): Lease {
     token: record.token,
     expiresAt: record.expiresAt,
     acquiredAt: record.acquiredAt,
-    status: { ...record.status, counters: { ...emptyCounters(), ...record.status?.counters } },
+    status: {
+      state: record.status?.state ?? 'stopped',
+      updatedAt: record.status?.updatedAt ?? record.acquiredAt,
+      ...(record.status?.lastError ? { lastError: record.status.lastError } : {}),
+    },
   };
 }

@@ -8,6 +8,9 @@ import { LogHandler } from '../handlers/log.handler';
 import { WebhookHandler } from '../handlers/webhook/webhook.handler';
 import { InstancesRepository } from '../instances/instances.repository';
 import { LeasesRepository } from '../leases/leases.repository';
+import { MetricsRecorder } from '../metrics/metrics.recorder';
+import { MetricsRepository } from '../metrics/metrics.repository';
+import { WorkerSourceFactory } from '../source/worker-source.factory';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { RelaySupervisor } from '../supervisor/relay.supervisor';
 import { SubscriptionWorkerFactory } from '../worker/subscription-worker.factory';
@@ -16,6 +19,7 @@ import {
   resolveChangeRelayOptions,
   type ChangeRelayOptions,
 } from './change-relay.options';
+import { MetadataWatchRepository } from './metadata-watch.repository';
 import { RELAY_MODEL_DEFINITIONS } from './relay-models';
 
 export interface ChangeRelayAsyncOptions {
@@ -30,6 +34,7 @@ const REPOSITORIES = [
   LeasesRepository,
   InstancesRepository,
   DeadLettersRepository,
+  MetricsRepository,
 ];
 
 /**
@@ -66,9 +71,12 @@ export class ChangeRelayModule {
       providers: [
         optionsProvider,
         ...REPOSITORIES,
+        MetadataWatchRepository,
         HandlerRegistry,
         WebhookHandler,
         LogHandler,
+        WorkerSourceFactory,
+        MetricsRecorder,
         SubscriptionWorkerFactory,
         RelaySupervisor,
       ],

@@ -29,9 +29,35 @@ export interface ChangeRelayOptions {
   restartBackoffMs?: { initial: number; max: number };
   /** Graceful shutdown: how long workers may drain before they are abandoned (default 5000). */
   shutdownTimeoutMs?: number;
+  /**
+   * The most subscriptions this instance runs at once (default: no limit beyond its fair share).
+   * Other instances take over what it cannot.
+   */
+  maxSubscriptionsPerInstance?: number;
+  /**
+   * Built-in handlers this process runs besides its own `@ChangeHandler`s (default none: an
+   * embedding microservice never takes other teams' webhook subscriptions or sees their
+   * secrets). The Change Relay server runs both.
+   */
+  builtInHandlers?: BuiltInHandlerName[];
+  /**
+   * Process-wide cap on events buffered by all workers together (read from streams and not yet
+   * settled), shared fairly between them; `maxInFlight` still caps each one (default 10000).
+   */
+  maxBufferedEvents?: number;
+  /** Process-wide cap on the bytes of those events (BSON size; default 64 MiB). */
+  maxBufferedBytes?: number;
+  /** How often worker metrics are flushed into `metrics_minutely` (default 5000). */
+  metricsFlushIntervalMs?: number;
 }
 
-export type ResolvedChangeRelayOptions = Required<ChangeRelayOptions>;
+export const BUILT_IN_HANDLER_NAMES = ['webhook', 'log'] as const;
+export type BuiltInHandlerName = (typeof BUILT_IN_HANDLER_NAMES)[number];
+
+export type ResolvedChangeRelayOptions = Required<
+  Omit<ChangeRelayOptions, 'maxSubscriptionsPerInstance'>
+> &
+  Pick<ChangeRelayOptions, 'maxSubscriptionsPerInstance'>;
 
 export const CHANGE_RELAY_OPTIONS = Symbol('CHANGE_RELAY_OPTIONS');
 
@@ -51,6 +77,29 @@ export function resolveChangeRelayOptions(options: ChangeRelayOptions): Resolved
       `ChangeRelayModule: leaseTtlMs must be >= ${MIN_LEASE_TTL_MS} (got ${leaseTtlMs})`,
     );
   }
+  const { maxSubscriptionsPerInstance, builtInHandlers = [] } = options;
+  if (
+    maxSubscriptionsPerInstance !== undefined &&
+    !(Number.isSafeInteger(maxSubscriptionsPerInstance) && maxSubscriptionsPerInstance >= 1)
+  ) {
+    throw new Error(
+      `ChangeRelayModule: maxSubscriptionsPerInstance must be an integer >= 1 (got ${maxSubscriptionsPerInstance})`,
+    );
+  }
+  const unknown = builtInHandlers.filter((name) => !BUILT_IN_HANDLER_NAMES.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `ChangeRelayModule: builtInHandlers may only name ${BUILT_IN_HANDLER_NAMES.join(', ')} (got ${unknown.join(', ')})`,
+    );
+  }
+  for (const [name, value] of Object.entries({
+    maxBufferedEvents: options.maxBufferedEvents,
+    maxBufferedBytes: options.maxBufferedBytes,
+  })) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw new Error(`ChangeRelayModule: ${name} must be an integer >= 1 (got ${value})`);
+    }
+  }
   return {
     instanceId: options.instanceId,
     serviceName: options.serviceName,
@@ -65,5 +114,10 @@ export function resolveChangeRelayOptions(options: ChangeRelayOptions): Resolved
     idleCheckpointIntervalMs: options.idleCheckpointIntervalMs ?? 5_000,
     restartBackoffMs: options.restartBackoffMs ?? { initial: 500, max: 30_000 },
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5_000,
+    maxSubscriptionsPerInstance,
+    builtInHandlers: [...new Set(builtInHandlers)],
+    maxBufferedEvents: options.maxBufferedEvents ?? 10_000,
+    maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
+    metricsFlushIntervalMs: options.metricsFlushIntervalMs ?? 5_000,
   };
 }

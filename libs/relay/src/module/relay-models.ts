@@ -3,6 +3,7 @@ import { CheckpointSchema } from '../checkpoints/checkpoint.schema';
 import { DeadLetterSchema } from '../dead-letters/dead-letter.schema';
 import { InstanceSchema } from '../instances/instance.schema';
 import { LeaseSchema } from '../leases/lease.schema';
+import { MetricsMinuteSchema } from '../metrics/metrics.schema';
 import { SubscriptionSchema } from '../subscriptions/subscription.schema';
 
 /** Model names, prefixed so they cannot clash with the host application's own models. */
@@ -12,6 +13,7 @@ export const RELAY_MODELS = {
   lease: 'RelayLease',
   instance: 'RelayInstance',
   deadLetter: 'RelayDeadLetter',
+  metricsMinute: 'RelayMetricsMinute',
 } as const;
 
 export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
@@ -20,6 +22,7 @@ export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
   { name: RELAY_MODELS.lease, schema: LeaseSchema },
   { name: RELAY_MODELS.instance, schema: InstanceSchema },
   { name: RELAY_MODELS.deadLetter, schema: DeadLetterSchema },
+  { name: RELAY_MODELS.metricsMinute, schema: MetricsMinuteSchema },
 ];
 
 /** E11000: a unique index (or `_id`) refused the write. */

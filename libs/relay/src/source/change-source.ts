@@ -1,14 +1,16 @@
 import type { SourceItem } from '@app/delivery';
 import type { ChangeStream, MongoClient } from 'mongodb';
+import type { StreamPosition } from '../checkpoints/checkpoint.types';
 import type { Subscription } from '../subscriptions/subscription.types';
 import { orderingKeyOf, type RawChangeEvent } from './change-event.mapper';
-import { buildWatchOptions, buildWatchPipeline, type WatchStart } from './change-stream.pipeline';
-import { sameToken } from './resume-token';
+import { buildWatchOptions, buildWatchPipeline } from './change-stream.pipeline';
+import { clusterTimeOfToken, sameToken } from './resume-token';
+import type { WorkerSource } from './worker-source';
 
 export interface ChangeSourceOptions {
   client: MongoClient;
   subscription: Subscription;
-  start: WatchStart;
+  start: StreamPosition;
   maxAwaitTimeMs: number;
   /** Minimum time between two idle positions. */
   idleIntervalMs: number;
@@ -20,7 +22,7 @@ export interface ChangeSourceOptions {
  * database-level watch with an `ns.coll` filter, so a dropped collection does not end it.
  * Resumable errors are retried inside the driver; anything else rejects `next()`.
  */
-export class ChangeSource {
+export class ChangeSource implements WorkerSource {
   private stream: ChangeStream<Record<string, unknown>, RawChangeEvent> | undefined;
   private lastToken: unknown;
   private lastIdleAt = 0;
@@ -32,13 +34,19 @@ export class ChangeSource {
   open(): void {
     const { client, subscription, start, maxAwaitTimeMs } = this.options;
     const source = subscription.source;
-    this.lastToken = start.resumeToken;
+    this.lastToken = start.kind === 'token' ? start.resumeToken : undefined;
     this.stream = client
       .db(source.database)
       .watch<Record<string, unknown>, RawChangeEvent>(
         buildWatchPipeline(source),
         buildWatchOptions(source, start, { maxAwaitTimeMs }),
       );
+  }
+
+  /** A settled token of this source is a resume token. */
+  positionOf(token: unknown): StreamPosition {
+    const clusterTime = clusterTimeOfToken(token);
+    return { kind: 'token', resumeToken: token, ...(clusterTime ? { clusterTime } : {}) };
   }
 
   /**

@@ -33,7 +33,7 @@ describe('change stream pipeline and options', () => {
     expect(buildWatchPipeline(buildSubscription().source)).toEqual([]);
   });
 
-  it('resumes after the checkpoint, else starts at the operation time, with document modes as set', () => {
+  it('resumes after a token position, starts at a time position, with document modes as set', () => {
     const at = new Timestamp({ t: 10, i: 1 });
     const source = buildSubscription({
       source: { fullDocument: 'updateLookup', fullDocumentBeforeChange: 'whenAvailable' },
@@ -41,7 +41,7 @@ describe('change stream pipeline and options', () => {
     expect(
       buildWatchOptions(
         source,
-        { resumeToken: { _data: '82AA' }, startAtOperationTime: at },
+        { kind: 'token', resumeToken: { _data: '82AA' }, clusterTime: at },
         { maxAwaitTimeMs: 500 },
       ),
     ).toEqual({
@@ -53,7 +53,7 @@ describe('change stream pipeline and options', () => {
     expect(
       buildWatchOptions(
         buildSubscription().source,
-        { startAtOperationTime: at },
+        { kind: 'time', clusterTime: at },
         { maxAwaitTimeMs: 500 },
       ),
     ).toEqual({

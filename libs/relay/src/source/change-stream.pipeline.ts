@@ -1,4 +1,5 @@
-import type { ChangeStreamOptions, Document, Timestamp } from 'mongodb';
+import type { ChangeStreamOptions, Document } from 'mongodb';
+import type { StreamPosition } from '../checkpoints/checkpoint.types';
 import type { SubscriptionSource } from '../subscriptions/subscription.types';
 
 /**
@@ -17,17 +18,10 @@ export function buildWatchPipeline(source: SubscriptionSource): Document[] {
   return [...stages, ...source.pipeline];
 }
 
-export interface WatchStart {
-  /** The checkpoint to resume after, if any. */
-  resumeToken?: unknown;
-  /** Used only when there is no resume token. */
-  startAtOperationTime?: Timestamp;
-}
-
 /** Driver options of the watch: document modes as configured (server defaults left out). */
 export function buildWatchOptions(
   source: SubscriptionSource,
-  start: WatchStart,
+  start: StreamPosition,
   tuning: { maxAwaitTimeMs: number; batchSize?: number },
 ): ChangeStreamOptions {
   const options: ChangeStreamOptions = { maxAwaitTimeMS: tuning.maxAwaitTimeMs };
@@ -40,10 +34,10 @@ export function buildWatchOptions(
   if (source.fullDocumentBeforeChange !== 'off') {
     options.fullDocumentBeforeChange = source.fullDocumentBeforeChange;
   }
-  if (start.resumeToken != null) {
+  if (start.kind === 'token') {
     options.resumeAfter = start.resumeToken;
-  } else if (start.startAtOperationTime) {
-    options.startAtOperationTime = start.startAtOperationTime;
+  } else {
+    options.startAtOperationTime = start.clusterTime;
   }
   return options;
 }

@@ -53,6 +53,9 @@ export class SubscriptionRecord {
   @Prop({ type: Object, required: true })
   startAtOperationTime: Timestamp;
 
+  @Prop({ type: Number })
+  epoch?: number;
+
   @Prop({ type: String, enum: DESIRED_STATES, required: true })
   desiredState: DesiredState;
 

@@ -136,6 +136,13 @@ export interface Subscription {
    * subscription was created or reset (position=now), or the requested timestamp.
    */
   startAtOperationTime: Timestamp;
+  /**
+   * The stream generation: set at creation and raised by every reset (later also rewind and
+   * resync). Checkpoints and runtime writes carry it; those of another epoch are ignored or
+   * refused, so neither a worker still draining nor a deleted namesake revives an old position.
+   * Missing on subscriptions stored before it existed (read as 0).
+   */
+  epoch: number;
   desiredState: DesiredState;
   stale?: StaleInfo;
   /** Bumped on every change of the definition; workers restart when it moves. */
@@ -154,4 +161,12 @@ export function subscriptionState(
     return 'stale';
   }
   return subscription.desiredState;
+}
+
+/**
+ * The epoch for a new subscription or a reset: the clock's milliseconds, and always above the
+ * current one, so epochs differ across resets and across a delete and re-create of one name.
+ */
+export function nextEpoch(current?: number, now = Date.now()): number {
+  return Math.max((current ?? 0) + 1, now);
 }

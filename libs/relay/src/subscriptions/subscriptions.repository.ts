@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { ChangeStream } from 'mongodb';
 import type { Model, QueryFilter } from 'mongoose';
 import { DomainError } from '../errors/domain-error';
 import { RELAY_MODELS, isDuplicateKeyError } from '../module/relay-models';
@@ -85,24 +84,17 @@ export class SubscriptionsRepository {
     return result.deletedCount > 0;
   }
 
-  /** Records that the stream cannot continue without skipping events. Cleared by a reset (replace). */
-  async markStale(name: string, info: StaleInfo): Promise<void> {
-    await this.model.updateOne({ _id: name }, { $set: { stale: info } }).exec();
-  }
-
   /**
-   * A change stream on `subscriptions` from now on (the supervisor's fast path to react to
-   * creates, changes and deletes; it re-reads the collection, so events carry no documents).
+   * Records that the stream cannot continue without skipping events, if the subscription is
+   * still at `epoch`: an operator's reset that landed meanwhile (a new epoch) is never
+   * overwritten. False when it was not written. Cleared by a reset (replace).
    */
-  async watchChanges(maxAwaitTimeMs: number): Promise<ChangeStream> {
-    const connection = await this.model.db.asPromise();
-    const db = connection.db;
-    if (!db) {
-      throw new Error('The metadata connection has no database');
-    }
-    return db
-      .collection(this.model.collection.collectionName)
-      .watch([], { maxAwaitTimeMS: maxAwaitTimeMs });
+  async markStale(name: string, info: StaleInfo, epoch: number): Promise<boolean> {
+    const atEpoch = epoch === 0 ? { epoch: { $in: [0, null] } } : { epoch };
+    const result = await this.model
+      .updateOne({ _id: name, ...atEpoch }, { $set: { stale: info } })
+      .exec();
+    return result.matchedCount > 0;
   }
 }
 
@@ -112,10 +104,11 @@ function toRecord(subscription: Subscription): SubscriptionRecord {
 }
 
 function fromRecord(record: SubscriptionRecord): Subscription {
-  const { _id, stale, createdBy, ...rest } = record;
+  const { _id, stale, createdBy, epoch, ...rest } = record;
   return {
     name: _id,
     ...rest,
+    epoch: epoch ?? 0,
     ...(createdBy != null ? { createdBy } : {}),
     ...(stale != null ? { stale } : {}),
   };

@@ -103,12 +103,10 @@ describe('RelaySupervisor failover (two runtimes, one database)', () => {
       },
       { description: 'checkpoint claimed by the new owner' },
     );
-    const refused = await victim.checkpoints.save(
-      name,
-      { resumeToken: { _data: '82STALE' } },
-      oldTokens.get(name)!,
-    );
+    const stale = { kind: 'token', resumeToken: { _data: '82STALE' } } as const;
+    const epoch = (await survivor.subscriptions.findByName(name))!.epoch;
+    const refused = await victim.checkpoints.save(name, stale, epoch, oldTokens.get(name)!);
     expect(refused).toBe(false);
-    expect((await survivor.checkpoints.find(name))?.resumeToken).not.toEqual({ _data: '82STALE' });
+    expect((await survivor.checkpoints.find(name))?.position).not.toEqual(stale);
   });
 });

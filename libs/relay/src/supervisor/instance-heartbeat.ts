@@ -29,7 +29,8 @@ export class InstanceHeartbeat {
   }
 
   private beat(): void {
-    const { instanceId, serviceName, version, runWorkers } = this.options;
+    const { instanceId, serviceName, version, runWorkers, maxSubscriptionsPerInstance } =
+      this.options;
     this.instances
       .heartbeat({
         id: instanceId,
@@ -37,6 +38,9 @@ export class InstanceHeartbeat {
         handlers: runWorkers ? this.registry.names() : [],
         version,
         startedAt: this.startedAt,
+        ...(maxSubscriptionsPerInstance !== undefined
+          ? { maxSubscriptions: maxSubscriptionsPerInstance }
+          : {}),
       })
       .catch((error: Error) => this.logger.warn(`Heartbeat failed: ${error.message}`));
   }

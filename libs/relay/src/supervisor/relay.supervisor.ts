@@ -7,21 +7,25 @@ import {
 } from '@nestjs/common';
 import { HandlerRegistry, requiredHandlerName } from '../handlers/handler.registry';
 import { InstancesRepository } from '../instances/instances.repository';
+import type { Instance } from '../instances/instance.types';
 import { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
+import { MetricsRecorder } from '../metrics/metrics.recorder';
 import {
   CHANGE_RELAY_OPTIONS,
   type ResolvedChangeRelayOptions,
 } from '../module/change-relay.options';
+import { MetadataWatchRepository } from '../module/metadata-watch.repository';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import type { Subscription } from '../subscriptions/subscription.types';
 import type { SubscriptionWorker } from '../worker/subscription-worker';
 import { SubscriptionWorkerFactory } from '../worker/subscription-worker.factory';
 import { Alarm } from './alarm';
+import { AssignmentPolicy, type PolicyInstance } from './assignment.policy';
 import { InstanceHeartbeat } from './instance-heartbeat';
+import { OwnershipChangesWatcher } from './ownership-changes.watcher';
 import { settlesWithin } from './settles-within';
 import { workerFingerprint } from './subscription-fingerprint';
-import { SubscriptionChangesWatcher } from './subscription-changes.watcher';
 
 /** After a foreign lease expires, wait this long before trying to take it (clock jitter). */
 const TAKEOVER_SLACK_MS = 25;
@@ -39,10 +43,12 @@ export interface RunningWorker {
 }
 
 /**
- * Decides which subscriptions this instance runs: heartbeats into `instances`, takes the lease
- * of every active, non-stale subscription whose handler it has and that no live owner holds,
- * and starts, restarts or stops workers as subscriptions change. Reacts to a change stream on
- * `subscriptions`, to lease expiries of other owners, and reconciles periodically as a fallback.
+ * Applies the assignment policy's decisions: heartbeats into `instances`, takes the leases the
+ * policy picks (its fair share of the active, non-stale subscriptions whose handler it has),
+ * hands surplus over gracefully, and starts, restarts or stops workers as subscriptions change.
+ * Reacts to a change stream on the metadata (subscriptions, instances joining or leaving,
+ * leases released), to lease expiries and instance heartbeats running out, and reconciles
+ * periodically as a fallback.
  */
 @Injectable()
 export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -57,10 +63,14 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     string,
     { worker: SubscriptionWorker; done: Promise<unknown> }
   >();
-  private readonly watcher: SubscriptionChangesWatcher;
+  private readonly watcher: OwnershipChangesWatcher;
+  private readonly policy = new AssignmentPolicy();
   private readonly heartbeat: InstanceHeartbeat;
   private reconcileTimer: NodeJS.Timeout | undefined;
-  /** Reconciles right after the earliest lease of another owner expires (takeover). */
+  /**
+   * Reconciles right after the earliest lease of another owner expires, or another instance's
+   * heartbeat runs out (takeover; fair shares grow).
+   */
   private readonly takeoverAlarm = new Alarm(() => this.reconcileInBackground());
   private debounceTimer: NodeJS.Timeout | undefined;
   private current: Promise<Promise<unknown>[]> | undefined;
@@ -73,13 +83,14 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly instances: InstancesRepository,
     private readonly registry: HandlerRegistry,
     private readonly workerFactory: SubscriptionWorkerFactory,
+    private readonly metrics: MetricsRecorder,
+    metadata: MetadataWatchRepository,
   ) {
     this.heartbeat = new InstanceHeartbeat(instances, registry, options, this.logger);
-    this.watcher = new SubscriptionChangesWatcher(
-      subscriptions,
+    this.watcher = new OwnershipChangesWatcher(
+      () => metadata.watchOwnershipChanges(Math.min(1_000, options.maxAwaitTimeMs)),
       () => this.changeNoticed(),
       this.logger,
-      Math.min(1_000, options.maxAwaitTimeMs),
     );
   }
 
@@ -119,7 +130,7 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     const removal = this.instances.remove(this.options.instanceId).catch((error: Error) => {
       this.logger.warn(`Could not remove instance ${this.options.instanceId}: ${error.message}`);
     });
-    await settlesWithin(removal, SHUTDOWN_STEP_MS);
+    await settlesWithin(Promise.all([removal, this.metrics.flush()]), SHUTDOWN_STEP_MS);
     this.phase = 'stopped';
   }
 
@@ -190,9 +201,10 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     if (this.phase !== 'running' || !this.options.runWorkers) {
       return [];
     }
-    const [subscriptions, leases] = await Promise.all([
+    const [subscriptions, leases, live] = await Promise.all([
       this.subscriptions.list(),
       this.leases.list(),
+      this.instances.listLive(this.liveWindowMs),
     ]);
     if (this.phase !== 'running') {
       return [];
@@ -215,27 +227,63 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
         stops.push(this.stopWorker(worker, 'graceful', 'changed; restarting'));
       }
     }
-    const leaseByName = new Map(leases.map((l) => [l.subscription, l]));
-    let nextExpiry = Number.POSITIVE_INFINITY;
-    for (const subscription of subscriptions) {
-      const { name } = subscription;
-      if (!this.wants(subscription) || this.workers.has(name) || this.stopping.has(name)) {
-        continue;
+
+    const now = Date.now();
+    const foreign = leases.filter((lease) => this.heldByAnother(lease, now));
+    const decision = this.policy.decide({
+      self: this.self(),
+      instances: live.map(toPolicyInstance),
+      subscriptions: subscriptions
+        .filter((s) => this.wants(s))
+        .map((s) => ({ name: s.name, handler: requiredHandlerName(s.handler) })),
+      held: new Set(this.workers.keys()),
+      // Being stopped here counts as taken: it is restarted (or handed over) once it stopped.
+      heldElsewhere: new Set([...foreign.map((l) => l.subscription), ...this.stopping.keys()]),
+    });
+    for (const name of decision.release) {
+      const running = this.workers.get(name);
+      if (running) {
+        stops.push(
+          this.stopWorker(running.worker, 'graceful', 'handing over (over its fair share)'),
+        );
       }
-      const lease = leaseByName.get(name);
-      if (lease && this.heldByAnother(lease)) {
-        nextExpiry = Math.min(nextExpiry, lease.expiresAt.getTime());
-        continue;
-      }
-      await this.startWorker(subscription);
+    }
+    for (const name of decision.acquire) {
+      await this.startWorker(byName.get(name)!);
       if (this.phase !== 'running') {
         return stops;
       }
     }
     if (this.phase === 'running') {
-      this.takeoverAlarm.ringAt(nextExpiry + TAKEOVER_SLACK_MS);
+      this.takeoverAlarm.ringAt(this.nextTakeoverAt(foreign, live) + TAKEOVER_SLACK_MS);
     }
     return stops;
+  }
+
+  /** An instance counts as live while its heartbeat is younger than a lease. */
+  private get liveWindowMs(): number {
+    return this.options.leaseTtlMs;
+  }
+
+  private self(): PolicyInstance {
+    return {
+      id: this.options.instanceId,
+      handlers: this.registry.names(),
+      ...(this.options.maxSubscriptionsPerInstance !== undefined
+        ? { maxSubscriptions: this.options.maxSubscriptionsPerInstance }
+        : {}),
+    };
+  }
+
+  /** When the next foreign lease expires or another instance's heartbeat runs out. */
+  private nextTakeoverAt(foreign: Lease[], live: Instance[]): number {
+    const times = [
+      ...foreign.map((lease) => lease.expiresAt.getTime()),
+      ...live
+        .filter((instance) => instance.id !== this.options.instanceId)
+        .map((instance) => instance.lastSeen.getTime() + this.liveWindowMs),
+    ];
+    return times.length > 0 ? Math.min(...times) : Number.POSITIVE_INFINITY;
   }
 
   private async startWorker(subscription: Subscription): Promise<void> {
@@ -294,8 +342,8 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     );
   }
 
-  private heldByAnother(lease: Lease): boolean {
-    return lease.owner !== this.options.instanceId && lease.expiresAt.getTime() > Date.now();
+  private heldByAnother(lease: Lease, now: number): boolean {
+    return lease.owner !== this.options.instanceId && lease.expiresAt.getTime() > now;
   }
 
   private changeNoticed(): void {
@@ -321,4 +369,14 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     clearTimeout(this.debounceTimer);
     this.debounceTimer = undefined;
   }
+}
+
+function toPolicyInstance(instance: Instance): PolicyInstance {
+  return {
+    id: instance.id,
+    handlers: instance.handlers,
+    ...(instance.maxSubscriptions !== undefined
+      ? { maxSubscriptions: instance.maxSubscriptions }
+      : {}),
+  };
 }

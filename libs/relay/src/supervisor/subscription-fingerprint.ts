@@ -14,10 +14,21 @@ export function workerFingerprint(subscription: Subscription): string {
     retry,
     deadLetter,
     startAtOperationTime,
+    epoch,
     revision,
   } = subscription;
   return EJSON.stringify(
-    { serviceName, source, handler, delivery, retry, deadLetter, startAtOperationTime, revision },
+    {
+      serviceName,
+      source,
+      handler,
+      delivery,
+      retry,
+      deadLetter,
+      startAtOperationTime,
+      epoch,
+      revision,
+    },
     { relaxed: false },
   );
 }

@@ -7,14 +7,20 @@ import { eventIdOf, toEnvelope, type RawChangeEvent } from '../source/change-eve
 import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
 import type { Subscription } from '../subscriptions/subscription.types';
 
-/** Calls a `@ChangeHandler` with envelopes: batch handlers get the batch, others one event at a time. */
+/**
+ * Calls a `@ChangeHandler` with envelopes: batch handlers get the batch, others one event at a
+ * time. Application handlers see the subscription without its webhook secret; only the
+ * built-in handlers (the webhook signs with it) see the whole definition.
+ */
 export function engineHandlerFor(
   subscription: Subscription,
   handler: AnyEventHandler,
+  builtIn: boolean,
 ): Handler<RawChangeEvent> {
+  const seen = builtIn ? subscription : withoutSecrets(subscription);
   return async (events, ctx) => {
     const envelopes = events.map((event) => toEnvelope(event.payload, subscription, event.attempt));
-    const handlerContext = { signal: ctx.signal, attempt: ctx.attempt, subscription };
+    const handlerContext = { signal: ctx.signal, attempt: ctx.attempt, subscription: seen };
     if (isBatchHandler(handler)) {
       await handler.handleBatch(envelopes, handlerContext);
       return;
@@ -88,4 +94,19 @@ export function describeError(error: unknown): DeadLetterError {
     };
   }
   return { name: 'Error', message: String(error) };
+}
+
+/** The subscription as an application handler sees it: no webhook secret, no header values. */
+export function withoutSecrets(subscription: Subscription): Subscription {
+  if (subscription.handler.type !== 'webhook') {
+    return subscription;
+  }
+  const { secret: _secret, headers, ...handler } = subscription.handler;
+  return {
+    ...subscription,
+    handler: {
+      ...handler,
+      headers: Object.fromEntries(Object.keys(headers).map((name) => [name, '***'])),
+    },
+  };
 }

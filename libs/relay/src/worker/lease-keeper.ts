@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { LeasesRepository } from '../leases/leases.repository';
-import type { Lease, WorkerStatus } from '../leases/lease.types';
+import type { Lease } from '../leases/lease.types';
 
 /** A checkpoint write was refused: another instance owns the subscription now. */
 export class LeaseLostError extends Error {
@@ -15,8 +15,6 @@ export interface LeaseKeeperDeps {
   leases: LeasesRepository;
   ttlMs: number;
   logger: Logger;
-  /** The status to store with each renewal. */
-  status: () => WorkerStatus;
   /** Called once when the lease is gone: taken over, deleted, or not renewed in time. */
   onLost: (reason: string) => void;
 }
@@ -59,13 +57,7 @@ export class LeaseKeeper {
     const { lease, leases, ttlMs, logger } = this.deps;
     const startedAt = Date.now();
     try {
-      const renewed = await leases.renew(
-        lease.subscription,
-        lease.owner,
-        lease.token,
-        ttlMs,
-        this.deps.status(),
-      );
+      const renewed = await leases.renew(lease.subscription, lease.owner, lease.token, ttlMs);
       if (this.stopped) {
         return;
       }

@@ -4,13 +4,16 @@ import type { MongoClient } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
 import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
+import { HandlerRegistry } from '../handlers/handler.registry';
 import type { AnyEventHandler } from '../handlers/handler.types';
 import { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
+import { MetricsRecorder } from '../metrics/metrics.recorder';
 import {
   CHANGE_RELAY_OPTIONS,
   type ResolvedChangeRelayOptions,
 } from '../module/change-relay.options';
+import { WorkerSourceFactory } from '../source/worker-source.factory';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import type { Subscription } from '../subscriptions/subscription.types';
 import { SubscriptionWorker } from './subscription-worker';
@@ -30,6 +33,9 @@ export class SubscriptionWorkerFactory {
     private readonly leases: LeasesRepository,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly deadLetters: DeadLettersRepository,
+    private readonly registry: HandlerRegistry,
+    private readonly sources: WorkerSourceFactory,
+    private readonly metrics: MetricsRecorder,
   ) {}
 
   create(subscription: Subscription, lease: Lease, handler: AnyEventHandler): SubscriptionWorker {
@@ -37,11 +43,14 @@ export class SubscriptionWorkerFactory {
       subscription,
       lease,
       handler,
+      handlerIsBuiltIn: this.registry.isBuiltIn(handler),
       getClient: () => this.client(),
+      sources: this.sources,
       checkpoints: this.checkpoints,
       leases: this.leases,
       subscriptions: this.subscriptions,
       deadLetters: this.deadLetters,
+      metrics: this.metrics,
       options: this.options,
       logger: this.logger,
     });

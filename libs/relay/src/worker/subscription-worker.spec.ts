@@ -78,21 +78,26 @@ describe('SubscriptionWorker (provider handler)', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
-  it('checkpoints as it goes and keeps status on the lease', async () => {
-    await waitFor(async () => (await runtime.checkpoints.find('orders-recorder'))?.resumeToken, {
-      description: 'a checkpoint',
-    });
-    const lease = await waitFor(
-      async () => {
-        const found = await runtime.leases.find('orders-recorder');
-        return found && found.status.counters.delivered >= 6 ? found : undefined;
-      },
-      { description: 'counters on the lease' },
+  it('checkpoints as it goes, keeps its state on the lease and counts through the metrics', async () => {
+    const checkpoint = await waitFor(
+      async () => (await runtime.checkpoints.find('orders-recorder')) ?? undefined,
+      { description: 'a checkpoint' },
     );
+    expect(checkpoint.position).toMatchObject({ kind: 'token', resumeToken: expect.anything() });
+    const totals = await waitFor(
+      async () => {
+        const found = (await runtime.metrics.totals(['orders-recorder'])).get('orders-recorder');
+        return found && found.counters.delivered >= 6 ? found : undefined;
+      },
+      { description: 'counters in metrics_minutely' },
+    );
+    expect(totals.counters.received).toBe(6);
+    expect(totals.counters.delivered).toBe(6);
+    expect(totals.lastEventAt).toBeInstanceOf(Date);
+    const lease = (await runtime.leases.find('orders-recorder'))!;
     expect(lease.owner).toBe('worker-a');
     expect(lease.status.state).toBe('running');
-    expect(lease.status.counters.received).toBeGreaterThanOrEqual(6);
-    expect(lease.status.lastEventClusterTime).toBeDefined();
+    expect(Object.keys(lease.status).sort()).toEqual(['state', 'updatedAt']);
     const instances = await runtime.instances.listLive(5_000);
     expect(instances.map((i) => i.id)).toEqual(['worker-a']);
     expect(instances[0].handlers).toEqual(['log', 'recorder', 'webhook']);
@@ -109,14 +114,15 @@ describe('SubscriptionWorker (provider handler)', () => {
     await retries.insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
     await log.waitForInserted('retrying', [1, 2, 3]);
     expect(log.keys('retrying')).toEqual([1, 2, 3]);
-    const lease = await waitFor(
+    const totals = await waitFor(
       async () => {
-        const found = await runtime.leases.find('retrying');
-        return found && found.status.counters.retried >= 2 ? found : undefined;
+        const found = (await runtime.metrics.totals(['retrying'])).get('retrying');
+        return found && found.counters.delivered === 3 ? found : undefined;
       },
-      { description: 'retries counted' },
+      { description: 'deliveries counted' },
     );
-    expect(lease.status.counters.failedAttempts).toBeGreaterThanOrEqual(2);
+    expect(totals.counters).toMatchObject({ received: 3, retried: 2, failedAttempts: 2 });
+    expect(totals.lastError?.message).toBe('scripted handler failure');
   });
 
   it('marks the subscription stale when its pipeline removes the resume token', async () => {

@@ -6,19 +6,20 @@ import {
 import type { Logger } from '@nestjs/common';
 import type { MongoClient } from 'mongodb';
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
-import { checkpointBelongsTo } from '../checkpoints/checkpoint.types';
+import { checkpointBelongsTo, type StreamPosition } from '../checkpoints/checkpoint.types';
 import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import type { AnyEventHandler } from '../handlers/handler.types';
 import type { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
+import type { MetricsRecorder } from '../metrics/metrics.recorder';
 import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
 import type { RawChangeEvent } from '../source/change-event.mapper';
-import { ChangeSource } from '../source/change-source';
 import { classifyStreamError } from '../source/change-stream.errors';
-import type { WatchStart } from '../source/change-stream.pipeline';
-import { clusterTimeOfToken } from '../source/resume-token';
+import type { WorkerSource } from '../source/worker-source';
+import type { WorkerSourceFactory } from '../source/worker-source.factory';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import type { Subscription } from '../subscriptions/subscription.types';
+import { combineHooks } from './combine-hooks';
 import { deadLetterSinkFor, engineHandlerFor, engineOptionsFor } from './delivery-adapters';
 import { LeaseKeeper, LeaseLostError } from './lease-keeper';
 import { InterruptibleSleep } from './interruptible-sleep';
@@ -29,11 +30,15 @@ export interface SubscriptionWorkerDeps {
   /** Freshly acquired by the supervisor. */
   lease: Lease;
   handler: AnyEventHandler;
+  /** Built-in handlers see the whole subscription; others a view without secrets. */
+  handlerIsBuiltIn: boolean;
   getClient: () => Promise<MongoClient>;
+  sources: WorkerSourceFactory;
   checkpoints: CheckpointsRepository;
   leases: LeasesRepository;
   subscriptions: SubscriptionsRepository;
   deadLetters: DeadLettersRepository;
+  metrics: MetricsRecorder;
   options: ResolvedChangeRelayOptions;
   logger: Logger;
 }
@@ -45,24 +50,25 @@ export interface WorkerExit {
   detail?: string;
 }
 
-/** A run of the stream that ended, and the last checkpoint it got accepted (if any). */
+/** A run of the source that ended, and the last checkpoint it got accepted (if any). */
 interface RunResult {
   error?: unknown;
-  checkpoint: EngineCheckpoint | null;
+  position: StreamPosition | null;
 }
 
 /**
- * Runs one subscription while this instance holds its lease: claims the checkpoint, opens the
- * change stream from it and feeds the delivery engine. Stream failures drain what was admitted
- * and restart from the last checkpoint with backoff; fatal ones (history lost...) mark the
- * subscription stale. A lost lease stops it at once, without touching the checkpoint.
+ * Runs one subscription while this instance holds its lease: a position (the claimed
+ * checkpoint, or the subscription's start), a source built from it, and a delivery engine.
+ * Source failures drain what was admitted and restart from the last checkpoint with backoff;
+ * fatal ones (history lost...) mark the subscription stale. A lost lease, or a checkpoint
+ * write refused because a newer owner claimed the checkpoint, stops it at once.
  */
 export class SubscriptionWorker {
   readonly name: string;
   private readonly status: WorkerStatusTracker;
   private readonly keeper: LeaseKeeper;
   private engine: DeliveryEngine<RawChangeEvent> | undefined;
-  private source: ChangeSource | undefined;
+  private source: WorkerSource | undefined;
   private drainRequest: Promise<DrainResult> | undefined;
   private stopMode: 'graceful' | 'abort' | 'halt' | 'lease-lost' | undefined;
   private leaseLostReason: string | undefined;
@@ -71,13 +77,12 @@ export class SubscriptionWorker {
 
   constructor(private readonly deps: SubscriptionWorkerDeps) {
     this.name = deps.subscription.name;
-    this.status = new WorkerStatusTracker(deps.lease.status);
+    this.status = new WorkerStatusTracker(this.name, deps.logger, deps.lease.status);
     this.keeper = new LeaseKeeper({
       lease: deps.lease,
       leases: deps.leases,
       ttlMs: deps.options.leaseTtlMs,
       logger: deps.logger,
-      status: () => this.status.snapshot(),
       onLost: (reason) => this.leaseLost(reason),
     });
   }
@@ -100,8 +105,8 @@ export class SubscriptionWorker {
   }
 
   /**
-   * Graceful: finish admitted events, write the final checkpoint, release the lease. Abort
-   * (subscription deleted): stop at once, release the lease.
+   * Graceful: stop reading, finish admitted events, write the final checkpoint and the metrics,
+   * release the lease. Abort (subscription deleted): stop at once, release the lease.
    */
   async stop(mode: 'graceful' | 'abort'): Promise<WorkerExit> {
     if (!this.stopMode) {
@@ -133,7 +138,7 @@ export class SubscriptionWorker {
     this.abandon();
   }
 
-  /** Stops everything at once: no renewal, no drain, no further reads. */
+  /** Stops everything at once: no renewal, no drain, no further reads or deliveries. */
   private abandon(): void {
     this.keeper.stop();
     this.engine?.stop();
@@ -150,20 +155,16 @@ export class SubscriptionWorker {
       if (!claim.claimed) {
         this.leaseLost('a newer lease owner claimed the checkpoint');
       }
-      const checkpoint =
+      let position: StreamPosition =
         claim.checkpoint && checkpointBelongsTo(claim.checkpoint, subscription)
-          ? claim.checkpoint
-          : null;
-      let start: WatchStart = {
-        resumeToken: checkpoint?.resumeToken ?? undefined,
-        startAtOperationTime: subscription.startAtOperationTime,
-      };
+          ? claim.checkpoint.position
+          : { kind: 'time', clusterTime: subscription.startAtOperationTime };
       let failures = 0;
       while (!this.stopMode) {
         const startedAt = Date.now();
-        const result = await this.runStream(start);
-        if (result.checkpoint) {
-          start = { ...start, resumeToken: result.checkpoint.token };
+        const result = await this.runSource(position);
+        if (result.position) {
+          position = result.position;
         }
         if (this.stopMode || result.error === undefined) {
           break;
@@ -174,13 +175,13 @@ export class SubscriptionWorker {
           break;
         }
         failures =
-          result.checkpoint || Date.now() - startedAt > options.restartBackoffMs.max
+          result.position || Date.now() - startedAt > options.restartBackoffMs.max
             ? 1
             : failures + 1;
         await this.backoff(failures, result.error);
       }
     } catch (error) {
-      // A repository call failed outside a stream run (claim, markStale): give the lease up so
+      // A repository call failed outside a source run (claim, markStale): give the lease up so
       // this or another instance retries on its next reconcile.
       logger.error(`Subscription "${this.name}" worker failed: ${(error as Error).message}`);
       this.status.recordError(error);
@@ -191,35 +192,38 @@ export class SubscriptionWorker {
     return exit;
   }
 
-  /** One life of the change stream and its engine. */
-  private async runStream(start: WatchStart): Promise<RunResult> {
-    const { subscription, handler, options } = this.deps;
+  /** One life of the source and its engine. */
+  private async runSource(position: StreamPosition): Promise<RunResult> {
+    const { subscription, handler, options, handlerIsBuiltIn } = this.deps;
     let client: MongoClient;
     try {
       client = await this.deps.getClient();
     } catch (error) {
       this.status.recordError(error);
-      return { error, checkpoint: null };
+      return { error, position: null };
     }
-    const source = (this.source = new ChangeSource({
+    const source = (this.source = this.deps.sources.create({
       client,
       subscription,
-      start,
+      position,
       maxAwaitTimeMs: options.maxAwaitTimeMs,
       idleIntervalMs: options.idleCheckpointIntervalMs,
     }));
     const engine = new DeliveryEngine<RawChangeEvent>({
       source: source.next,
-      handler: engineHandlerFor(subscription, handler),
+      handler: engineHandlerFor(subscription, handler, handlerIsBuiltIn),
       deadLetter: deadLetterSinkFor(subscription, this.deps.deadLetters, this.deps.logger),
-      onCheckpoint: (checkpoint) => this.saveCheckpoint(checkpoint),
-      hooks: this.status.hooks(),
+      onCheckpoint: (checkpoint) => this.saveCheckpoint(source, checkpoint),
+      hooks: combineHooks<RawChangeEvent>(
+        this.status.hooks(),
+        this.deps.metrics.hooksFor(subscription.name, subscription.serviceName),
+      ),
       options: engineOptionsFor(subscription, handler, options),
     });
     this.engine = engine;
     if (this.stopMode) {
       await source.close();
-      return { checkpoint: null };
+      return { position: null };
     }
     source.open();
     engine.start();
@@ -230,7 +234,8 @@ export class SubscriptionWorker {
       // stop(), halt() or a lost lease closed the engine; a graceful stop drains it.
       const drained = this.drainRequest ? await this.drainRequest : undefined;
       await source.close();
-      return { checkpoint: drained?.checkpoint ?? engine.stats().lastCheckpoint };
+      const last = drained?.checkpoint ?? engine.stats().lastCheckpoint;
+      return { position: last ? source.positionOf(last.token) : null };
     }
     const error =
       outcome.status === 'failed' ? outcome.error : new Error('The change stream ended');
@@ -238,34 +243,61 @@ export class SubscriptionWorker {
       `Subscription "${this.name}": change stream failed: ${(error as Error).message}`,
     );
     this.status.recordError(error);
-    // Deliver what was admitted and checkpoint it before the stream is opened again.
+    // Deliver what was admitted and checkpoint it before the source is opened again.
     const drained = await engine.drain(options.shutdownTimeoutMs);
     await source.close();
-    return { error, checkpoint: drained.checkpoint };
+    return {
+      error,
+      position: drained.checkpoint ? source.positionOf(drained.checkpoint.token) : null,
+    };
   }
 
-  private async saveCheckpoint(checkpoint: EngineCheckpoint): Promise<void> {
-    const position = {
-      resumeToken: checkpoint.token,
-      clusterTime: clusterTimeOfToken(checkpoint.token),
-      startAtOperationTime: this.deps.subscription.startAtOperationTime,
-    };
-    const saved = await this.deps.checkpoints.save(this.name, position, this.leaseToken);
+  /**
+   * One conditional write. Refused means a newer owner claimed the checkpoint: stop delivering
+   * now (abandon the engine), not at the next lease renewal.
+   */
+  private async saveCheckpoint(source: WorkerSource, checkpoint: EngineCheckpoint): Promise<void> {
+    const { subscription } = this.deps;
+    const saved = await this.deps.checkpoints.save(
+      this.name,
+      source.positionOf(checkpoint.token),
+      subscription.epoch,
+      this.leaseToken,
+    );
     if (!saved) {
       this.leaseLost('a checkpoint write was refused (another instance owns the subscription)');
       throw new LeaseLostError('checkpoint write refused');
     }
   }
 
+  /**
+   * Fenced: only while this worker's lease is current, and only if the subscription is still at
+   * the epoch this worker runs (an operator's reset meanwhile is never overwritten).
+   */
   private async markStale(reason: string, code: number | undefined): Promise<WorkerExit> {
-    const checkpoint = await this.deps.checkpoints.find(this.name);
-    this.deps.logger.error(`Subscription "${this.name}" is stale: ${reason}`);
-    await this.deps.subscriptions.markStale(this.name, {
-      reason,
-      ...(code !== undefined ? { code } : {}),
-      at: new Date(),
-      ...(checkpoint ? { lastCheckpointAt: checkpoint.updatedAt } : {}),
-    });
+    const { checkpoints, leases, subscriptions, subscription, logger } = this.deps;
+    if (!(await leases.holds(this.name, this.leaseToken))) {
+      this.leaseLost('the lease moved before the subscription could be marked stale');
+      return { reason: 'lease-lost', detail: reason };
+    }
+    const checkpoint = await checkpoints.find(this.name);
+    const marked = await subscriptions.markStale(
+      this.name,
+      {
+        reason,
+        ...(code !== undefined ? { code } : {}),
+        at: new Date(),
+        ...(checkpoint ? { lastCheckpointAt: checkpoint.updatedAt } : {}),
+      },
+      subscription.epoch,
+    );
+    if (!marked) {
+      logger.warn(
+        `Subscription "${this.name}": ${reason}, but it was reset (or deleted) meanwhile; not marking it stale`,
+      );
+      return { reason: 'stopped', detail: 'superseded by a reset' };
+    }
+    logger.error(`Subscription "${this.name}" is stale: ${reason}`);
     return { reason: 'stale', detail: reason };
   }
 
@@ -288,11 +320,15 @@ export class SubscriptionWorker {
       .catch(() => undefined);
   }
 
-  /** Releases the lease unless it was lost or the worker was halted. */
+  /**
+   * Flushes this subscription's metrics (before the lease goes, so the next owner's counts add
+   * to complete ones) and releases the lease, unless it was lost or the worker was halted.
+   */
   private async finish(exit: WorkerExit): Promise<WorkerExit> {
     if (this.stopMode === 'halt') {
       return { reason: 'halted' };
     }
+    await this.deps.metrics.flush(this.name);
     if (this.stopMode === 'lease-lost') {
       return { reason: 'lease-lost', detail: this.leaseLostReason };
     }

@@ -1,30 +1,24 @@
-import type { DeliveryEvent, EngineHooks } from '@app/delivery';
-import type { Timestamp } from 'bson';
-import {
-  emptyCounters,
-  type WorkerCounters,
-  type WorkerState,
-  type WorkerStatus,
-} from '../leases/lease.types';
-import type { RawChangeEvent } from '../source/change-event.mapper';
+import type { EngineHooks } from '@app/delivery';
+import type { Logger } from '@nestjs/common';
+import type { WorkerState, WorkerStatus } from '../leases/lease.types';
+import { eventIdOf, type RawChangeEvent } from '../source/change-event.mapper';
+import { describeError } from './delivery-adapters';
 
 /**
- * Counts what a worker does, in memory (engine hooks are synchronous and per event); the
- * snapshot rides along with lease renewals, so status costs no write per event.
+ * A worker's state and the last error of its stream (why it is in backoff), as its lease
+ * records them, plus a log line per failed attempt (warn) and per dead letter (error).
+ * Counters and delivery errors are the metrics recorder's business.
  */
 export class WorkerStatusTracker {
   private state: WorkerState = 'starting';
   private lastError: WorkerStatus['lastError'];
-  private readonly counters: WorkerCounters;
-  private lastEventAt: Date | undefined;
-  private lastEventClusterTime: Timestamp | undefined;
 
-  /** `base`: the counters stored on the lease, so counts continue across owners. */
-  constructor(base: WorkerStatus | undefined) {
-    this.counters = { ...emptyCounters(), ...base?.counters };
+  constructor(
+    private readonly subscription: string,
+    private readonly logger: Logger,
+    base?: WorkerStatus,
+  ) {
     this.lastError = base?.lastError;
-    this.lastEventAt = base?.lastEventAt;
-    this.lastEventClusterTime = base?.lastEventClusterTime;
   }
 
   setState(state: WorkerState): void {
@@ -41,51 +35,26 @@ export class WorkerStatusTracker {
   }
 
   snapshot(): WorkerStatus {
-    const status: WorkerStatus = {
-      state: this.state,
-      counters: { ...this.counters },
-      updatedAt: new Date(),
-    };
+    const status: WorkerStatus = { state: this.state, updatedAt: new Date() };
     if (this.lastError) {
       status.lastError = this.lastError;
-    }
-    if (this.lastEventAt) {
-      status.lastEventAt = this.lastEventAt;
-    }
-    if (this.lastEventClusterTime) {
-      status.lastEventClusterTime = this.lastEventClusterTime;
     }
     return status;
   }
 
-  /** Engine hooks feeding the counters. */
+  /** Engine hooks keeping the last error and writing the failure log lines. */
   hooks(): EngineHooks<RawChangeEvent> {
     return {
-      received: (event: DeliveryEvent<RawChangeEvent>) => {
-        this.counters.received += 1;
-        this.lastEventAt = new Date();
-        if (event.payload.clusterTime) {
-          this.lastEventClusterTime = event.payload.clusterTime;
-        }
+      attemptFailed: (events, info) => {
+        const first = events[0];
+        this.logger.warn(
+          `Subscription "${this.subscription}": attempt ${info.attempt} failed for event ${first ? eventIdOf(first.token) : '?'} (key ${first?.key ?? '?'}${events.length > 1 ? `, batch of ${events.length}` : ''}${info.timedOut ? ', timed out' : ''}): ${describeError(info.error).message}`,
+        );
       },
-      delivered: (events) => {
-        this.counters.delivered += events.length;
-      },
-      attemptFailed: (_events, info) => {
-        this.counters.failedAttempts += 1;
-        this.recordError(info.error);
-      },
-      retried: () => {
-        this.counters.retried += 1;
-      },
-      deadLettered: () => {
-        this.counters.deadLettered += 1;
-      },
-      deadLetterFailed: (_event, info) => {
-        this.recordError(info.error);
-      },
-      checkpointFailed: (_checkpoint, info) => {
-        this.recordError(info.error);
+      deadLettered: (event, info) => {
+        this.logger.error(
+          `Subscription "${this.subscription}": event ${eventIdOf(event.token)} (key ${event.key}) dead-lettered after ${info.attempts} attempt(s): ${describeError(info.error).message}`,
+        );
       },
     };
   }

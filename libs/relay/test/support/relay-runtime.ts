@@ -10,6 +10,7 @@ import { DeadLettersRepository } from '../../src/dead-letters/dead-letters.repos
 import { HandlerRegistry } from '../../src/handlers/handler.registry';
 import { InstancesRepository } from '../../src/instances/instances.repository';
 import { LeasesRepository } from '../../src/leases/leases.repository';
+import { MetricsRepository } from '../../src/metrics/metrics.repository';
 import { ChangeRelayModule } from '../../src/module/change-relay.module';
 import type { ChangeRelayOptions } from '../../src/module/change-relay.options';
 import { RelaySupervisor } from '../../src/supervisor/relay.supervisor';
@@ -28,6 +29,8 @@ export const FAST_RELAY_OPTIONS: Partial<ChangeRelayOptions> = {
   checkpointIntervalMs: 50,
   restartBackoffMs: { initial: 50, max: 500 },
   shutdownTimeoutMs: 2_000,
+  builtInHandlers: ['webhook', 'log'],
+  metricsFlushIntervalMs: 100,
 };
 
 export interface RuntimeOptions {
@@ -93,6 +96,9 @@ export class RelayRuntime {
   }
   get deadLetters(): DeadLettersRepository {
     return this.moduleRef.get(DeadLettersRepository);
+  }
+  get metrics(): MetricsRepository {
+    return this.moduleRef.get(MetricsRepository);
   }
   get registry(): HandlerRegistry {
     return this.moduleRef.get(HandlerRegistry);

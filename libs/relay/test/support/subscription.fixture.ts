@@ -19,6 +19,7 @@ export function buildSubscription(overrides: Overrides = {}): Subscription {
     deadLetter: { enabled: true, retentionDays: 7 },
     startFrom: { position: 'now' },
     startAtOperationTime: new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 0 }),
+    epoch: 1,
     desiredState: 'active',
     revision: 1,
     createdAt: now,

@@ -1,24 +1,23 @@
 import type { Logger } from '@nestjs/common';
 import type { ChangeStream } from 'mongodb';
-import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 
 /**
- * Watches `subscriptions` and calls `onChange` after every write, so the supervisor reacts to
- * creates, changes, pauses and deletes within moments. If the watch fails it is reopened with
- * backoff (and `onChange` is called, since changes may have been missed meanwhile); the
- * periodic reconcile covers whatever still slips through.
+ * Calls `onChange` after every change the stream reports (see MetadataWatchRepository: writes
+ * to `subscriptions`, instances joining or leaving, leases released), so the supervisor reacts
+ * within moments. If the watch fails it is reopened with backoff (and `onChange` is called,
+ * since changes may have been missed meanwhile); the periodic reconcile covers whatever still
+ * slips through.
  */
-export class SubscriptionChangesWatcher {
+export class OwnershipChangesWatcher {
   private stream: ChangeStream | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly subscriptions: SubscriptionsRepository,
+    private readonly open: () => Promise<ChangeStream>,
     private readonly onChange: () => void,
     private readonly logger: Logger,
-    private readonly maxAwaitTimeMs = 1_000,
   ) {}
 
   start(): void {
@@ -36,7 +35,7 @@ export class SubscriptionChangesWatcher {
     let failures = 0;
     while (!this.stopped) {
       try {
-        this.stream = await this.subscriptions.watchChanges(this.maxAwaitTimeMs);
+        this.stream = await this.open();
         if (this.stopped) {
           break;
         }
@@ -49,7 +48,7 @@ export class SubscriptionChangesWatcher {
             failures = 0;
             this.onChange();
           } else if (this.stream.closed) {
-            throw new Error('the subscriptions change stream was closed');
+            throw new Error('the metadata change stream was closed');
           }
         }
       } catch (error) {
@@ -57,7 +56,7 @@ export class SubscriptionChangesWatcher {
           break;
         }
         failures += 1;
-        this.logger.warn(`Watching subscriptions failed (${(error as Error).message}); reopening`);
+        this.logger.warn(`Watching the metadata failed (${(error as Error).message}); reopening`);
         await this.stream?.close().catch(() => undefined);
         await this.sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)));
         this.onChange();

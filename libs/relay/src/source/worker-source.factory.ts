@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import type { MongoClient } from 'mongodb';
+import type { StreamPosition } from '../checkpoints/checkpoint.types';
+import type { Subscription } from '../subscriptions/subscription.types';
+import { ChangeSource } from './change-source';
+import type { WorkerSource } from './worker-source';
+
+export interface WorkerSourceRequest {
+  client: MongoClient;
+  subscription: Subscription;
+  /** Where to start: the checkpoint's position, or the subscription's start. */
+  position: StreamPosition;
+  maxAwaitTimeMs: number;
+  idleIntervalMs: number;
+}
+
+/**
+ * Turns a tagged position into a source. Today every position is a change stream (resumed
+ * after a token or started at a time); snapshots and shared streams plug in here without
+ * touching the worker.
+ */
+@Injectable()
+export class WorkerSourceFactory {
+  create(request: WorkerSourceRequest): WorkerSource {
+    return new ChangeSource({
+      client: request.client,
+      subscription: request.subscription,
+      start: request.position,
+      maxAwaitTimeMs: request.maxAwaitTimeMs,
+      idleIntervalMs: request.idleIntervalMs,
+    });
+  }
+}
