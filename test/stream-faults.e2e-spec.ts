@@ -5,7 +5,7 @@ import {
   testBackendKind,
   waitFor,
 } from '@app/testing';
-import type { MongoBackend } from '../src/database/mongo-backend';
+import type { PrivateBackend } from '@app/testing';
 import { RECORDING_HANDLER } from './support/recording.handler';
 import { startRelay, waitUntilRunning, type RelayServer } from './support/relay-server';
 import { numbersOf, range, SourceData } from './support/source-data';
@@ -132,7 +132,7 @@ describe('Stream faults', () => {
   }
 
   describeOnEmulator('with an oplog too small to keep the history', () => {
-    let backend: MongoBackend | undefined;
+    let backend: PrivateBackend | undefined;
     let server: RelayServer | undefined;
     let source: SourceData | undefined;
 

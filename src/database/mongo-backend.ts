@@ -1,4 +1,3 @@
-import { MongoEmulator } from '@app/mongo-emulator';
 import type { EmbeddedMongoMode } from '../config/app-config';
 
 export type MongoBackendKind = 'external' | 'mongod' | 'emulator';
@@ -82,6 +81,9 @@ async function startMongod(binaryPath: string): Promise<MongoBackend> {
 }
 
 async function startEmulator(oplogSize: number | undefined): Promise<MongoBackend> {
+  // Loaded only when chosen: a production server (MONGODB_URI) never loads the emulator. A
+  // relative path, because the build rewrites the `@app/*` aliases of static imports only.
+  const { MongoEmulator } = await import('../../libs/mongo-emulator/src');
   const emulator = await MongoEmulator.start(oplogSize ? { oplogSize } : {});
   return { kind: 'emulator', uri: emulator.uri, stop: () => emulator.stop() };
 }

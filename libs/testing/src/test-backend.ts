@@ -1,9 +1,15 @@
+import { MongoEmulator } from '@app/mongo-emulator';
 import { MongoClient } from 'mongodb';
-import { startMongoBackend, type MongoBackend } from '../../../src/database/mongo-backend';
 import { sharedBackendUri, testBackendKind } from './test-env';
 
 export function sharedBackendIsEmulator(): boolean {
   return testBackendKind() === 'emulator';
+}
+
+/** A MongoDB deployment a test started for itself. */
+export interface PrivateBackend {
+  readonly uri: string;
+  stop(): Promise<void>;
 }
 
 /**
@@ -13,12 +19,11 @@ export function sharedBackendIsEmulator(): boolean {
  */
 export async function startPrivateEmulator(
   options: { oplogSize?: number } = {},
-): Promise<MongoBackend> {
-  return startMongoBackend({
-    mode: 'emulator',
-    emulatorOplogSize: options.oplogSize,
-    log: () => undefined,
-  });
+): Promise<PrivateBackend> {
+  const emulator = await MongoEmulator.start(
+    options.oplogSize !== undefined ? { oplogSize: options.oplogSize } : {},
+  );
+  return { uri: emulator.uri, stop: () => emulator.stop() };
 }
 
 /** A driver client on the shared backend; close it in afterAll. */

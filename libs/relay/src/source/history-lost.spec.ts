@@ -1,6 +1,6 @@
 import { sharedBackendIsEmulator, startPrivateEmulator, uniqueDbName, waitFor } from '@app/testing';
 import { MongoClient } from 'mongodb';
-import type { MongoBackend } from '../../../../src/database/mongo-backend';
+import type { PrivateBackend } from '@app/testing';
 import { EventLog } from '../../test/support/event-log';
 import { RelayRuntime, clusterTimeNow, createSubscription } from '../../test/support/relay-runtime';
 
@@ -9,7 +9,7 @@ import { RelayRuntime, clusterTimeNow, createSubscription } from '../../test/sup
 const onEmulator = sharedBackendIsEmulator() ? describe : describe.skip;
 
 onEmulator('ChangeSource when its history is lost (oplog rolled over, code 286)', () => {
-  let backend: MongoBackend;
+  let backend: PrivateBackend;
   let client: MongoClient;
   let runtime: RelayRuntime | undefined;
   const log = new EventLog();
