@@ -26,7 +26,14 @@ export class CheckpointsRepository {
       .find({ _id: { $in: [...names] } })
       .lean<CheckpointRecord[]>()
       .exec();
-    return new Map(records.map((record) => [record._id, fromRecord(record)]));
+    const found = new Map<string, Checkpoint>();
+    for (const record of records) {
+      const checkpoint = fromRecord(record);
+      if (checkpoint) {
+        found.set(record._id, checkpoint);
+      }
+    }
+    return found;
   }
 
   async delete(name: string): Promise<void> {
@@ -36,24 +43,27 @@ export class CheckpointsRepository {
   /**
    * Called by a new lease owner before it reads the stream position: stamps its token on the
    * checkpoint (so a previous owner, stalled or still draining, can no longer move it) and
-   * returns the position in the same atomic step. No checkpoint yet: claimed, nothing to resume.
+   * returns the position in the same atomic step. With no checkpoint yet it stamps an empty
+   * one, so the fence holds from the first moment too.
    */
   async claim(name: string, leaseToken: number): Promise<CheckpointClaim> {
-    const record = await this.model
-      .findOneAndUpdate(
-        { _id: name, leaseToken: { $lte: leaseToken } },
-        { $set: { leaseToken } },
-        { returnDocument: 'after' },
-      )
-      .lean<CheckpointRecord>()
-      .exec();
-    if (record) {
-      return { claimed: true, checkpoint: fromRecord(record) };
+    try {
+      const record = await this.model
+        .findOneAndUpdate(
+          { _id: name, leaseToken: { $lte: leaseToken } },
+          { $set: { leaseToken }, $setOnInsert: { updatedAt: new Date() } },
+          { returnDocument: 'after', upsert: true },
+        )
+        .lean<CheckpointRecord>()
+        .exec();
+      return { claimed: true, checkpoint: record ? fromRecord(record) : null };
+    } catch (error) {
+      if (isDuplicateKeyError(error)) {
+        // A newer owner's token is on it.
+        return { claimed: false, checkpoint: await this.find(name) };
+      }
+      throw error;
     }
-    const existing = await this.find(name);
-    return existing
-      ? { claimed: false, checkpoint: existing }
-      : { claimed: true, checkpoint: null };
   }
 
   /**
@@ -90,12 +100,20 @@ export class CheckpointsRepository {
   }
 }
 
-function fromRecord(record: CheckpointRecord): Checkpoint {
-  const position: StreamPosition = record.position ?? {
-    kind: 'token',
-    resumeToken: record.resumeToken ?? null,
-    ...(record.clusterTime ? { clusterTime: record.clusterTime } : {}),
-  };
+/** Null for a claim that has no position yet. */
+function fromRecord(record: CheckpointRecord): Checkpoint | null {
+  const position: StreamPosition | undefined =
+    record.position ??
+    (record.resumeToken != null
+      ? {
+          kind: 'token',
+          resumeToken: record.resumeToken,
+          ...(record.clusterTime ? { clusterTime: record.clusterTime } : {}),
+        }
+      : undefined);
+  if (!position) {
+    return null;
+  }
   return {
     subscription: record._id,
     position,

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   /** Mongoose connection options, e.g. an appName to scope fail points. */
   connection?: Record<string, unknown>;
   providers?: Provider[];
+  /** Runtime providers replaced by test doubles (e.g. a counting source factory). */
+  overrides?: { provide: unknown; useValue: unknown }[];
 }
 
 /** One embedded runtime, booted like a microservice would: MongooseModule + ChangeRelayModule. */
@@ -55,7 +57,7 @@ export class RelayRuntime {
   ) {}
 
   static async start(options: RuntimeOptions): Promise<RelayRuntime> {
-    const moduleRef = await Test.createTestingModule({
+    const builder = Test.createTestingModule({
       imports: [
         MongooseModule.forRoot(options.uri ?? sharedBackendUri(), {
           dbName: options.metaDb,
@@ -74,7 +76,11 @@ export class RelayRuntime {
         RecordingHandler,
         ...(options.providers ?? []),
       ],
-    }).compile();
+    });
+    for (const { provide, useValue } of options.overrides ?? []) {
+      builder.overrideProvider(provide).useValue(useValue);
+    }
+    const moduleRef = await builder.compile();
     await moduleRef.init();
     return new RelayRuntime(moduleRef, options.instanceId);
   }
