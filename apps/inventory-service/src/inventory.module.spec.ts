@@ -1,5 +1,11 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { DeadLettersRepository, SubscriptionsRepository } from '@app/relay';
+import {
+  DeadLettersRepository,
+  InstancesRepository,
+  LeasesRepository,
+  RelaySupervisor,
+  SubscriptionsRepository,
+} from '@app/relay';
 import { connectTestClient, sharedBackendUri, uniqueDbName, waitFor } from '@app/testing';
 import type { MongoClient, Timestamp } from 'mongodb';
 import { buildSubscription } from '../../../libs/relay/test/support/subscription.fixture';
@@ -87,5 +93,40 @@ describe(InventoryModule.name, () => {
       { description: 'dead letter for o-3' },
     );
     expect(dead.error.message).toMatch(/o-3 has no valid sku/);
+  });
+
+  it('never takes a webhook subscription (built-in handlers are opt-in for embedding services)', async () => {
+    const { operationTime } = await client.db('admin').command({ ping: 1 });
+    await app.get(SubscriptionsRepository).create(
+      buildSubscription({
+        name: 'someone-elses-webhook',
+        source: { database: shopDb, collections: ['orders'] },
+        handler: {
+          type: 'webhook',
+          url: 'https://billing.example.com/hooks',
+          secret: 'whsec_c2VjcmV0',
+          timeoutMs: 1_000,
+          headers: {},
+        },
+        startAtOperationTime: operationTime as Timestamp,
+      }),
+    );
+    const [self] = await waitFor(
+      async () => {
+        const live = await app.get(InstancesRepository).listLive(5_000);
+        return live.length > 0 ? live : undefined;
+      },
+      { description: 'the heartbeat' },
+    );
+    expect(self.handlers).toEqual(['inventory.reserve-stock']);
+    // Reconciles (the watch already ran one on the create) leave it alone.
+    await app.get(RelaySupervisor).reconcileNow();
+    expect(
+      app
+        .get(RelaySupervisor)
+        .runningWorkers()
+        .map((w) => w.subscription),
+    ).not.toContain('someone-elses-webhook');
+    expect(await app.get(LeasesRepository).find('someone-elses-webhook')).toBeNull();
   });
 });
