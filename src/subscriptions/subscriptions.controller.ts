@@ -22,10 +22,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CreateSubscriptionInput } from './dto/create-subscription.input';
+import { LiveWorkerView } from './dto/live-worker.model';
 import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
 import { SubscriptionStatusView } from './dto/subscription-status.model';
 import { SubscriptionView } from './dto/subscription.model';
 import { UpdateSubscriptionInput } from './dto/update-subscription.input';
+import { LiveWorkerService } from './live-worker.service';
 import { SubscriptionStatusService } from './subscription-status.service';
 import { SubscriptionsService } from './subscriptions.service';
 
@@ -37,6 +39,7 @@ export class SubscriptionsController {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly statuses: SubscriptionStatusService,
+    private readonly liveWorkers: LiveWorkerService,
   ) {}
 
   @Post()
@@ -118,5 +121,16 @@ export class SubscriptionsController {
   @ApiOkResponse({ type: SubscriptionStatusView })
   status(@Param('name') name: string): Promise<SubscriptionStatusView> {
     return this.statuses.status(name);
+  }
+
+  @Get(':name/live')
+  @ApiOperation({
+    summary:
+      "Ask the subscription's owner for the live figures of its engine (in flight, queued, running calls)",
+  })
+  @ApiOkResponse({ type: LiveWorkerView })
+  @ApiPreconditionFailedResponse({ description: 'No instance runs it (paused, stale, unassigned)' })
+  live(@Param('name') name: string): Promise<LiveWorkerView> {
+    return this.liveWorkers.live(name);
   }
 }

@@ -31,6 +31,12 @@ export const SubscriptionErrors = {
       `Subscription "${name}" is stale (${reason}); resuming would skip events. Reset it to start again from now`,
     ),
 
+  notRunning: (name: string, state: string) =>
+    new DomainError(
+      'FAILED_PRECONDITION',
+      `Subscription "${name}" is not running on any instance (${state})`,
+    ),
+
   clusterTimeUnavailable: (cause: string) =>
     new DomainError('UNAVAILABLE', `Cannot read the cluster time from MongoDB: ${cause}`),
 };

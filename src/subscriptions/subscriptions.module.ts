@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
 import { ClusterClock } from './cluster-clock';
+import { LiveWorkerService } from './live-worker.service';
 import { SubscriptionStatusService } from './subscription-status.service';
 import { SubscriptionStatusesController } from './subscription-statuses.controller';
 import { SubscriptionsController } from './subscriptions.controller';
@@ -14,6 +15,12 @@ import { SubscriptionsService } from './subscriptions.service';
 @Module({
   imports: [InstancesModule],
   controllers: [SubscriptionsController, SubscriptionStatusesController],
-  providers: [SubscriptionsService, SubscriptionStatusService, SubscriptionsResolver, ClusterClock],
+  providers: [
+    SubscriptionsService,
+    SubscriptionStatusService,
+    LiveWorkerService,
+    SubscriptionsResolver,
+    ClusterClock,
+  ],
 })
 export class SubscriptionsModule {}

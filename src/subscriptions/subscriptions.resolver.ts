@@ -1,9 +1,11 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CreateSubscriptionInput } from './dto/create-subscription.input';
+import { LiveWorkerView } from './dto/live-worker.model';
 import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
 import { SubscriptionStatusView } from './dto/subscription-status.model';
 import { SubscriptionView } from './dto/subscription.model';
 import { UpdateSubscriptionInput } from './dto/update-subscription.input';
+import { LiveWorkerService } from './live-worker.service';
 import { SubscriptionStatusService } from './subscription-status.service';
 import { SubscriptionsService } from './subscriptions.service';
 
@@ -13,6 +15,7 @@ export class SubscriptionsResolver {
   constructor(
     private readonly service: SubscriptionsService,
     private readonly statuses: SubscriptionStatusService,
+    private readonly liveWorkers: LiveWorkerService,
   ) {}
 
   @Query(() => [SubscriptionView], { description: 'Subscriptions, sorted by name' })
@@ -39,6 +42,14 @@ export class SubscriptionsResolver {
   })
   subscriptionStatuses(@Args() args: ListSubscriptionsArgs): Promise<SubscriptionStatusView[]> {
     return this.statuses.list(args);
+  }
+
+  @Query(() => LiveWorkerView, {
+    description:
+      "The live figures of the subscription's engine, from its owner; FAILED_PRECONDITION when nobody runs it",
+  })
+  subscriptionLive(@Args('name') name: string): Promise<LiveWorkerView> {
+    return this.liveWorkers.live(name);
   }
 
   @Mutation(() => SubscriptionView, { description: 'Create a subscription' })

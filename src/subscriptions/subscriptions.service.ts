@@ -2,6 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import {
   CheckpointsRepository,
   DomainError,
+  CommandsRepository,
   LeasesRepository,
   MetricsRepository,
   nextEpoch,
@@ -42,6 +43,7 @@ export class SubscriptionsService {
     private readonly checkpoints: CheckpointsRepository,
     private readonly leases: LeasesRepository,
     private readonly metrics: MetricsRepository,
+    private readonly commands: CommandsRepository,
     private readonly clock: ClusterClock,
     private readonly config: AppConfig,
     @Optional() private readonly supervisor?: RelaySupervisor,
@@ -108,7 +110,7 @@ export class SubscriptionsService {
     }
     await this.leases.delete(name);
     await this.checkpoints.delete(name);
-    await this.metrics.deleteFor(name);
+    await Promise.all([this.metrics.deleteFor(name), this.commands.deleteFor(name)]);
     this.logger.log(`Subscription "${name}" deleted`);
     this.nudgeSupervisor();
   }

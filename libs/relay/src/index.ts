@@ -18,6 +18,10 @@ export * from './instances/instances.repository';
 export * from './dead-letters/dead-letters.repository';
 export * from './metrics/metrics.repository';
 export * from './metrics/metrics.types';
+export * from './commands/commands.repository';
+export * from './commands/command.types';
+export * from './commands/owner-command.registry';
+export * from './commands/owner-commands.client';
 
 // Handlers
 export * from './handlers/change-handler.decorator';

@@ -2,6 +2,9 @@ import { DynamicModule, Module, type ModuleMetadata, type Provider } from '@nest
 import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
+import { CommandsRepository } from '../commands/commands.repository';
+import { OwnerCommandRegistry } from '../commands/owner-command.registry';
+import { OwnerCommandsClient } from '../commands/owner-commands.client';
 import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import { LogHandler } from '../handlers/log.handler';
@@ -35,6 +38,7 @@ const REPOSITORIES = [
   InstancesRepository,
   DeadLettersRepository,
   MetricsRepository,
+  CommandsRepository,
 ];
 
 /**
@@ -77,10 +81,19 @@ export class ChangeRelayModule {
         LogHandler,
         WorkerSourceFactory,
         MetricsRecorder,
+        OwnerCommandRegistry,
+        OwnerCommandsClient,
         SubscriptionWorkerFactory,
         RelaySupervisor,
       ],
-      exports: [CHANGE_RELAY_OPTIONS, ...REPOSITORIES, HandlerRegistry, RelaySupervisor],
+      exports: [
+        CHANGE_RELAY_OPTIONS,
+        ...REPOSITORIES,
+        HandlerRegistry,
+        OwnerCommandRegistry,
+        OwnerCommandsClient,
+        RelaySupervisor,
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { ModelDefinition } from '@nestjs/mongoose';
 import { CheckpointSchema } from '../checkpoints/checkpoint.schema';
+import { CommandSchema } from '../commands/command.schema';
 import { DeadLetterSchema } from '../dead-letters/dead-letter.schema';
 import { InstanceSchema } from '../instances/instance.schema';
 import { LeaseSchema } from '../leases/lease.schema';
@@ -14,6 +15,7 @@ export const RELAY_MODELS = {
   instance: 'RelayInstance',
   deadLetter: 'RelayDeadLetter',
   metricsMinute: 'RelayMetricsMinute',
+  command: 'RelayCommand',
 } as const;
 
 export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
@@ -23,6 +25,7 @@ export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
   { name: RELAY_MODELS.instance, schema: InstanceSchema },
   { name: RELAY_MODELS.deadLetter, schema: DeadLetterSchema },
   { name: RELAY_MODELS.metricsMinute, schema: MetricsMinuteSchema },
+  { name: RELAY_MODELS.command, schema: CommandSchema },
 ];
 
 /** E11000: a unique index (or `_id`) refused the write. */

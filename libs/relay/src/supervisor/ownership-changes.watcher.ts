@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { ChangeStream } from 'mongodb';
+import type { OwnershipChange } from '../module/metadata-watch.repository';
 
 /**
  * Calls `onChange` after every change the stream reports (see MetadataWatchRepository: writes
@@ -9,14 +10,14 @@ import type { ChangeStream } from 'mongodb';
  * slips through.
  */
 export class OwnershipChangesWatcher {
-  private stream: ChangeStream | undefined;
+  private stream: ChangeStream<Record<string, unknown>, OwnershipChange> | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly open: () => Promise<ChangeStream>,
-    private readonly onChange: () => void,
+    private readonly open: () => Promise<ChangeStream<Record<string, unknown>, OwnershipChange>>,
+    private readonly onChange: (change?: OwnershipChange) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -46,7 +47,7 @@ export class OwnershipChangesWatcher {
           }
           if (change) {
             failures = 0;
-            this.onChange();
+            this.onChange(change);
           } else if (this.stream.closed) {
             throw new Error('the metadata change stream was closed');
           }

@@ -15,7 +15,8 @@ import {
   CHANGE_RELAY_OPTIONS,
   type ResolvedChangeRelayOptions,
 } from '../module/change-relay.options';
-import { MetadataWatchRepository } from '../module/metadata-watch.repository';
+import { MetadataWatchRepository, type OwnershipChange } from '../module/metadata-watch.repository';
+import { CommandsRepository } from '../commands/commands.repository';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import type { Subscription } from '../subscriptions/subscription.types';
 import type { SubscriptionWorker } from '../worker/subscription-worker';
@@ -84,12 +85,13 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly registry: HandlerRegistry,
     private readonly workerFactory: SubscriptionWorkerFactory,
     private readonly metrics: MetricsRecorder,
+    private readonly commands: CommandsRepository,
     metadata: MetadataWatchRepository,
   ) {
     this.heartbeat = new InstanceHeartbeat(instances, registry, options, this.logger);
     this.watcher = new OwnershipChangesWatcher(
       () => metadata.watchOwnershipChanges(Math.min(1_000, options.maxAwaitTimeMs)),
-      () => this.changeNoticed(),
+      (change) => this.changeNoticed(change),
       this.logger,
     );
   }
@@ -256,8 +258,18 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     }
     if (this.phase === 'running') {
       this.takeoverAlarm.ringAt(this.nextTakeoverAt(foreign, live) + TAKEOVER_SLACK_MS);
+      await this.wakeWaitingCommands();
     }
     return stops;
+  }
+
+  /** The fallback for a command whose arrival the watch missed: one read per reconcile. */
+  private async wakeWaitingCommands(): Promise<void> {
+    if (this.workers.size === 0) {
+      return;
+    }
+    const waiting = await this.commands.waitingFor([...this.workers.keys()]);
+    waiting.forEach((name) => this.workers.get(name)?.worker.commandsWaiting());
   }
 
   /** An instance counts as live while its heartbeat is younger than a lease. */
@@ -346,7 +358,15 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     return lease.owner !== this.options.instanceId && lease.expiresAt.getTime() > now;
   }
 
-  private changeNoticed(): void {
+  private changeNoticed(change?: OwnershipChange): void {
+    if (change?.ns.coll === 'commands') {
+      // A command for a subscription: its worker runs it; ownership did not change.
+      const target = change.fullDocument?.subscription;
+      if (target) {
+        this.workers.get(target)?.worker.commandsWaiting();
+      }
+      return;
+    }
     if (this.phase !== 'running' || this.debounceTimer) {
       return;
     }

@@ -3,6 +3,8 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { MongoClient } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
+import { CommandsRepository } from '../commands/commands.repository';
+import { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import type { AnyEventHandler } from '../handlers/handler.types';
@@ -36,6 +38,8 @@ export class SubscriptionWorkerFactory {
     private readonly registry: HandlerRegistry,
     private readonly sources: WorkerSourceFactory,
     private readonly metrics: MetricsRecorder,
+    private readonly commands: CommandsRepository,
+    private readonly commandHandlers: OwnerCommandRegistry,
   ) {}
 
   create(subscription: Subscription, lease: Lease, handler: AnyEventHandler): SubscriptionWorker {
@@ -51,6 +55,8 @@ export class SubscriptionWorkerFactory {
       subscriptions: this.subscriptions,
       deadLetters: this.deadLetters,
       metrics: this.metrics,
+      commands: this.commands,
+      commandHandlers: this.commandHandlers,
       options: this.options,
       logger: this.logger,
     });

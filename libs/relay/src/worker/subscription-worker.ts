@@ -6,6 +6,9 @@ import {
 import type { Logger } from '@nestjs/common';
 import type { MongoClient } from 'mongodb';
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
+import { CommandRunner } from '../commands/command-runner';
+import type { CommandsRepository } from '../commands/commands.repository';
+import type { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { checkpointBelongsTo, type StreamPosition } from '../checkpoints/checkpoint.types';
 import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import type { AnyEventHandler } from '../handlers/handler.types';
@@ -39,6 +42,8 @@ export interface SubscriptionWorkerDeps {
   subscriptions: SubscriptionsRepository;
   deadLetters: DeadLettersRepository;
   metrics: MetricsRecorder;
+  commands: CommandsRepository;
+  commandHandlers: OwnerCommandRegistry;
   options: ResolvedChangeRelayOptions;
   logger: Logger;
 }
@@ -67,6 +72,7 @@ export class SubscriptionWorker {
   readonly name: string;
   private readonly status: WorkerStatusTracker;
   private readonly keeper: LeaseKeeper;
+  private readonly commandRunner: CommandRunner;
   private engine: DeliveryEngine<RawChangeEvent> | undefined;
   private source: WorkerSource | undefined;
   private drainRequest: Promise<DrainResult> | undefined;
@@ -85,6 +91,23 @@ export class SubscriptionWorker {
       logger: deps.logger,
       onLost: (reason) => this.leaseLost(reason),
     });
+    this.commandRunner = new CommandRunner({
+      subscription: this.name,
+      owner: deps.lease.owner,
+      leaseToken: deps.lease.token,
+      commands: deps.commands,
+      registry: deps.commandHandlers,
+      engineStats: () => {
+        const stats = this.engine?.stats();
+        return stats && { ...stats };
+      },
+      logger: deps.logger,
+    });
+  }
+
+  /** A command for this subscription arrived: run it (in order, inside this worker). */
+  commandsWaiting(): void {
+    this.commandRunner.wake();
   }
 
   get subscription(): Subscription {
@@ -154,6 +177,8 @@ export class SubscriptionWorker {
       const claim = await checkpoints.claim(this.name, this.leaseToken);
       if (!claim.claimed) {
         this.leaseLost('a newer lease owner claimed the checkpoint');
+      } else {
+        this.commandRunner.start();
       }
       let position: StreamPosition =
         claim.checkpoint && checkpointBelongsTo(claim.checkpoint, subscription)
@@ -187,6 +212,7 @@ export class SubscriptionWorker {
       this.status.recordError(error);
     } finally {
       this.keeper.stop();
+      await this.commandRunner.stop();
       exit = await this.finish(exit);
     }
     return exit;
