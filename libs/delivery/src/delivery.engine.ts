@@ -1,8 +1,13 @@
 import { BatchDispatcher } from './batch.dispatcher';
+import { BudgetShare } from './buffer.budget';
 import { BatchRunner } from './batch.runner';
 import { CheckpointReporter } from './checkpoint.reporter';
 import { WatermarkTracker } from './checkpoint.watermark';
-import { EngineStoppedError, InvalidEngineOptionsError } from './delivery.errors';
+import {
+  EngineStoppedError,
+  InvalidEngineOptionsError,
+  InvalidSubmissionError,
+} from './delivery.errors';
 import type {
   CheckpointSink,
   DeadLetterSink,
@@ -14,6 +19,8 @@ import type {
   Handler,
   SourceItem,
   SourceOutcome,
+  SubmitItem,
+  SubmitOutcome,
 } from './delivery.types';
 import type { EngineClock } from './engine.clock';
 import { systemClock } from './engine.clock';
@@ -21,9 +28,10 @@ import { callHook } from './engine.hooks';
 import type { EngineOptions, EngineOptionsInput } from './engine.options';
 import { resolveEngineOptions } from './engine.options';
 import { LaneScheduler } from './lane.scheduler';
-import { PendingEvent } from './pending.event';
+import { PendingEvent, SubmittedEvent } from './pending.event';
 import { SlotGate } from './slot.gate';
 import { SourceReader } from './source.reader';
+import { cancelledOutcome, SubmitIntake } from './submit.intake';
 
 export interface DeliveryEngineConfig<T> {
   source: DeliverySource<T>;
@@ -37,6 +45,13 @@ export interface DeliveryEngineConfig<T> {
   clock?: EngineClock;
   /** Uniform in [0, 1), for backoff jitter. Defaults to `Math.random`. */
   random?: () => number;
+  /**
+   * This engine's share of a process-wide `BufferBudget` (`budget.join()`, one per engine).
+   * The engine admits only while the share allows it too, and leaves it when stopped or drained.
+   */
+  budget?: BudgetShare;
+  /** Bytes an event's payload takes in memory, for the budget and `stats().bufferedBytes`. */
+  weigh?: (payload: T) => number;
 }
 
 /**
@@ -68,6 +83,10 @@ export class DeliveryEngine<T> {
   private readonly dispatcher: BatchDispatcher<T>;
   private readonly reporter: CheckpointReporter;
   private readonly reader: SourceReader<T>;
+  private readonly intake: SubmitIntake<T>;
+  private readonly budget: BudgetShare | undefined;
+  private readonly weigh: ((payload: T) => number) | undefined;
+  private bufferedBytes = 0;
   private resolveSourceDone!: (outcome: SourceOutcome) => void;
 
   constructor(config: DeliveryEngineConfig<T>) {
@@ -80,6 +99,10 @@ export class DeliveryEngine<T> {
     ) {
       throw new InvalidEngineOptionsError('source', 'must be an AsyncIterable or a pull function');
     }
+    if (config.weigh !== undefined) {
+      requireFunction('weigh', config.weigh);
+    }
+    this.weigh = config.weigh;
     const options = (this.options = resolveEngineOptions(config.options));
     const random = config.random ?? Math.random;
     this.hooks = config.hooks ?? {};
@@ -95,6 +118,12 @@ export class DeliveryEngine<T> {
       hooks: this.hooks,
       gate: this.gate,
       settle: (entries) => this.settle(entries),
+      submitFailed: (entry, error) =>
+        this.submittedDone(entry as SubmittedEvent<T>, {
+          status: 'failed',
+          attempts: entry.attempts,
+          error,
+        }),
       capacityFreed: () => this.dispatcher.pump(),
     });
     this.dispatcher = new BatchDispatcher<T>({
@@ -105,9 +134,7 @@ export class DeliveryEngine<T> {
       batchSize: options.batchSize,
       batchWaitMs: options.batchWaitMs,
       batchCannotGrow: () =>
-        this.state === 'draining' ||
-        this.reader.finished !== undefined ||
-        this.tracker.unsettledCount >= options.maxInFlight,
+        this.state === 'draining' || this.reader.finished !== undefined || !this.hasRoom(),
       internalFailure: (error) => this.internalFailure(error),
     });
     this.reporter = new CheckpointReporter({
@@ -121,12 +148,18 @@ export class DeliveryEngine<T> {
       hooks: this.hooks,
     });
     this.reader = new SourceReader(config.source, {
-      canAdmit: () =>
-        this.state === 'running' &&
-        !this.paused &&
-        this.tracker.unsettledCount < options.maxInFlight,
+      canAdmit: () => this.state === 'running' && !this.paused && this.hasRoom(),
+      hasRoom: () => this.hasRoom(),
       admit: (item) => this.admit(item),
     });
+    this.intake = new SubmitIntake<T>({
+      canAdmit: () =>
+        (this.state === 'running' || this.state === 'draining') && !this.paused && this.hasRoom(),
+      admit: (entry) => this.admitSubmitted(entry),
+    });
+    // Last: a share that fails validation is not claimed.
+    this.budget = claimShare(config.budget);
+    this.budget?.onRaise(() => this.roomFreed());
     this.sourceDone = new Promise((resolve) => (this.resolveSourceDone = resolve));
     void this.reader.done.then((outcome) => {
       this.resolveSourceDone(outcome);
@@ -140,7 +173,33 @@ export class DeliveryEngine<T> {
       throw new Error(`Cannot start a delivery engine that is ${this.state}`);
     }
     this.state = 'running';
+    this.intake.admitWaiting();
     this.reader.start();
+  }
+
+  /**
+   * Delivers an event the owner submits (a dead-letter replay) through this engine, in its
+   * key's lane: per-key order and single flight hold between it and live events. It is handled
+   * with the same retries, backoff and timeout, in a batch of its own, but it has no stream
+   * position: it neither holds back nor advances the checkpoint, and when it fails for good the
+   * promise resolves `failed` instead of calling the dead-letter sink. It waits for room under
+   * `maxInFlight` and the budget before it is admitted (backpressure). Resolves `cancelled` when
+   * the engine is draining or stopped before it settles (a drain lets admitted and waiting
+   * submissions finish within its grace period). Never rejects; throws
+   * `InvalidSubmissionError` on a malformed item.
+   */
+  submit(item: SubmitItem<T>): Promise<SubmitOutcome> {
+    checkSubmitItem(item);
+    const weight = this.weighOf(item.payload);
+    if (weight === undefined) {
+      throw new InvalidSubmissionError('weigh(payload) must return a finite number >= 0');
+    }
+    if (this.state === 'draining' || this.state === 'stopped') {
+      return cancelledOutcome();
+    }
+    const entry = new SubmittedEvent(item.key, item.payload, item.id, this.clock.now(), weight);
+    this.intake.add(entry);
+    return entry.done;
   }
 
   /** Stops reading and starting handler calls; running calls finish. */
@@ -155,7 +214,7 @@ export class DeliveryEngine<T> {
     }
     this.paused = false;
     this.gate.resume();
-    this.reader.wake();
+    this.roomFreed();
     this.dispatcher.pump();
   }
 
@@ -184,13 +243,18 @@ export class DeliveryEngine<T> {
     this.abandonWork(new EngineStoppedError());
     this.reporter.halt();
     this.reader.close();
+    // Abandoned events are not buffered any more: their budget goes back at once.
+    this.budget?.leave();
   }
 
   stats(): EngineStats {
     return {
       state: this.state,
       paused: this.paused,
-      inFlight: this.tracker.unsettledCount,
+      inFlight: this.inFlight(),
+      bufferedBytes: this.bufferedBytes,
+      submittedInFlight: this.intake.inFlight,
+      submitWaiting: this.intake.waitingCount,
       ready: this.lanes.available,
       activeCalls: this.runner.activeCalls,
       lastSeq: this.tracker.highestSeq,
@@ -204,6 +268,8 @@ export class DeliveryEngine<T> {
       const drained = this.state === 'created';
       this.state = 'stopped';
       this.reader.close();
+      this.intake.cancelAll();
+      this.budget?.leave();
       return { drained, checkpoint: this.reporter.lastCheckpoint };
     }
     this.state = 'draining';
@@ -211,6 +277,7 @@ export class DeliveryEngine<T> {
     this.reader.close();
     this.paused = false;
     this.gate.resume();
+    this.intake.admitWaiting();
     this.dispatcher.pump();
     const drained = await this.waitAllSettled(deadline);
     if (this.halted) {
@@ -224,6 +291,7 @@ export class DeliveryEngine<T> {
     this.state = 'stopped';
     // Nothing runs any more; this also cancels the timeout watchdog's timer.
     this.runner.halt(new EngineStoppedError('Drained'));
+    this.budget?.leave();
     const result: DrainResult = { drained, checkpoint: this.reporter.lastCheckpoint };
     if (error !== undefined) {
       result.checkpointError = error;
@@ -237,8 +305,23 @@ export class DeliveryEngine<T> {
       this.reporter.noteProgress(0);
       return;
     }
+    const weight = this.weighOf(item.payload);
+    if (weight === undefined) {
+      this.internalFailure(
+        new InvalidEngineOptionsError('weigh', 'must return a finite number >= 0'),
+      );
+      return;
+    }
     const seq = this.tracker.receiveEvent(item.token);
-    const entry = new PendingEvent(seq, item.token, item.key, item.payload, this.clock.now());
+    const entry = new PendingEvent(
+      seq,
+      item.token,
+      item.key,
+      item.payload,
+      this.clock.now(),
+      weight,
+    );
+    this.hold(weight);
     if (this.hooks.received !== undefined) {
       callHook(this.hooks, 'received', entry.view(0));
     }
@@ -246,18 +329,92 @@ export class DeliveryEngine<T> {
     this.dispatcher.pump();
   }
 
+  private admitSubmitted(entry: SubmittedEvent<T>): void {
+    this.hold(entry.weight);
+    this.lanes.enqueue(entry);
+    this.dispatcher.pump();
+  }
+
   private settle(entries: readonly PendingEvent<T>[]): void {
+    if (entries[0].submitted) {
+      // Submitted events run alone.
+      const entry = entries[0] as SubmittedEvent<T>;
+      this.submittedDone(entry, { status: 'delivered', attempts: entry.attempts });
+      return;
+    }
+    const { budget } = this;
     for (const entry of entries) {
       this.tracker.settle(entry.seq);
+      this.bufferedBytes -= entry.weight;
+      budget?.give(entry.weight);
     }
     this.reporter.noteProgress(entries.length);
     if (this.tracker.unsettledCount === 0) {
-      this.allSettledWaiter?.(true);
+      if (this.intake.idle) {
+        this.allSettledWaiter?.(true);
+      }
       if (this.reader.finished !== undefined && this.state === 'running') {
         this.reporter.request();
       }
     }
+    this.roomFreed();
+  }
+
+  private submittedDone(entry: SubmittedEvent<T>, outcome: SubmitOutcome): void {
+    if (!this.intake.settled(entry)) {
+      return;
+    }
+    this.bufferedBytes -= entry.weight;
+    this.budget?.give(entry.weight);
+    entry.finish(outcome);
+    callHook(this.hooks, 'replayed', entry.view(entry.attempts), {
+      outcome,
+      durationMs: this.clock.now() - entry.receivedAt,
+    });
+    if (this.inFlight() === 0 && this.intake.idle) {
+      this.allSettledWaiter?.(true);
+    }
+    this.roomFreed();
+  }
+
+  /** Counts an admitted event against `maxInFlight`'s companions: bytes and the budget. */
+  private hold(weight: number): void {
+    this.bufferedBytes += weight;
+    this.budget?.take(weight);
+  }
+
+  /** Below `maxInFlight` (submitted events included) and the budget's share. */
+  private hasRoom(): boolean {
+    return (
+      this.tracker.unsettledCount + this.intake.inFlight < this.options.maxInFlight &&
+      (this.budget === undefined || this.budget.canAdmit())
+    );
+  }
+
+  private inFlight(): number {
+    return this.tracker.unsettledCount + this.intake.inFlight;
+  }
+
+  /** Something settled, the engine resumed or the budget rose: admit what now fits. */
+  private roomFreed(): void {
+    this.intake.admitWaiting();
     this.reader.wake();
+  }
+
+  /** The payload's weight, 0 without `weigh`; undefined when `weigh` is broken. */
+  private weighOf(payload: T): number | undefined {
+    if (this.weigh === undefined) {
+      return 0;
+    }
+    let weight: unknown;
+    try {
+      weight = this.weigh(payload);
+    } catch {
+      return undefined;
+    }
+    return typeof weight === 'number' && Number.isFinite(weight) && weight >= 0
+      ? weight
+      : undefined;
   }
 
   private sourceFinished(): void {
@@ -272,7 +429,7 @@ export class DeliveryEngine<T> {
   }
 
   private waitAllSettled(deadline: number): Promise<boolean> {
-    if (this.tracker.unsettledCount === 0) {
+    if (this.inFlight() === 0 && this.intake.idle) {
       return Promise.resolve(true);
     }
     return new Promise((resolve) => {
@@ -293,6 +450,7 @@ export class DeliveryEngine<T> {
     this.halted = true;
     this.runner.halt(reason);
     this.dispatcher.halt();
+    this.intake.cancelAll();
     this.allSettledWaiter?.(false);
   }
 
@@ -303,6 +461,36 @@ export class DeliveryEngine<T> {
   private internalFailure(error: unknown): void {
     this.resolveSourceDone({ status: 'failed', error });
     this.stop();
+  }
+}
+
+function claimShare(share: BudgetShare | undefined): BudgetShare | undefined {
+  if (share === undefined) {
+    return undefined;
+  }
+  if (!(share instanceof BudgetShare)) {
+    throw new InvalidEngineOptionsError('budget', 'must be a BudgetShare from BufferBudget.join()');
+  }
+  if (share.hasLeft || share.claimed) {
+    throw new InvalidEngineOptionsError(
+      'budget',
+      'is already used by another engine: join() a new share for each engine',
+    );
+  }
+  share.claimed = true;
+  return share;
+}
+
+function checkSubmitItem(item: unknown): void {
+  if (typeof item !== 'object' || item === null) {
+    throw new InvalidSubmissionError(`expected an object, got ${String(item)}`);
+  }
+  const { key, id } = item as { key?: unknown; id?: unknown };
+  if (typeof key !== 'string') {
+    throw new InvalidSubmissionError(`key must be a string, got ${typeof key}`);
+  }
+  if (id !== undefined && typeof id !== 'string') {
+    throw new InvalidSubmissionError(`id must be a string when given, got ${typeof id}`);
   }
 }
 
