@@ -232,9 +232,9 @@ async function runScenario(
       if (engine === undefined || run.finished) {
         continue;
       }
-      for (const { atStep, event } of run.plan.submits) {
+      for (const [j, { atStep, event }] of run.plan.submits.entries()) {
         if (atStep === step && !run.draining) {
-          const id = `s${run.index}.${atStep}.${event.key}.${run.outcomes.size}`;
+          const id = `s${run.index}.${j}`;
           run.outcomes.set(id, { status: 'cancelled' });
           coverage.submitted++;
           void engine
@@ -301,7 +301,7 @@ async function runScenario(
         }
       });
       for (const [id, outcome] of run.outcomes) {
-        const plan = run.plan.submits.find((s) => id.startsWith(`s${run.index}.${s.atStep}.`));
+        const plan = run.plan.submits[Number(id.split('.')[1])];
         const shouldFail =
           plan !== undefined && (plan.event.poison || plan.event.failures >= MAX_ATTEMPTS);
         const expected = shouldFail ? 'failed' : 'delivered';
