@@ -1,13 +1,10 @@
 import { BatchDispatcher } from './batch.dispatcher';
-import { BudgetShare } from './buffer.budget';
+import { BufferAccount } from './buffer.account';
+import type { BudgetShare } from './buffer.budget';
 import { BatchRunner } from './batch.runner';
 import { CheckpointReporter } from './checkpoint.reporter';
 import { WatermarkTracker } from './checkpoint.watermark';
-import {
-  EngineStoppedError,
-  InvalidEngineOptionsError,
-  InvalidSubmissionError,
-} from './delivery.errors';
+import { EngineStoppedError, InvalidEngineOptionsError } from './delivery.errors';
 import type {
   CheckpointSink,
   DeadLetterSink,
@@ -28,10 +25,10 @@ import { callHook } from './engine.hooks';
 import type { EngineOptions, EngineOptionsInput } from './engine.options';
 import { resolveEngineOptions } from './engine.options';
 import { LaneScheduler } from './lane.scheduler';
-import { PendingEvent, SubmittedEvent } from './pending.event';
+import { PendingEvent } from './pending.event';
 import { SlotGate } from './slot.gate';
 import { SourceReader } from './source.reader';
-import { cancelledOutcome, SubmitIntake } from './submit.intake';
+import { SubmitIntake } from './submit.intake';
 
 export interface DeliveryEngineConfig<T> {
   source: DeliverySource<T>;
@@ -84,9 +81,7 @@ export class DeliveryEngine<T> {
   private readonly reporter: CheckpointReporter;
   private readonly reader: SourceReader<T>;
   private readonly intake: SubmitIntake<T>;
-  private readonly budget: BudgetShare | undefined;
-  private readonly weigh: ((payload: T) => number) | undefined;
-  private bufferedBytes = 0;
+  private readonly buffer: BufferAccount<T>;
   private resolveSourceDone!: (outcome: SourceOutcome) => void;
 
   constructor(config: DeliveryEngineConfig<T>) {
@@ -99,10 +94,6 @@ export class DeliveryEngine<T> {
     ) {
       throw new InvalidEngineOptionsError('source', 'must be an AsyncIterable or a pull function');
     }
-    if (config.weigh !== undefined) {
-      requireFunction('weigh', config.weigh);
-    }
-    this.weigh = config.weigh;
     const options = (this.options = resolveEngineOptions(config.options));
     const random = config.random ?? Math.random;
     this.hooks = config.hooks ?? {};
@@ -119,11 +110,7 @@ export class DeliveryEngine<T> {
       gate: this.gate,
       settle: (entries) => this.settle(entries),
       submitFailed: (entry, error) =>
-        this.submittedDone(entry as SubmittedEvent<T>, {
-          status: 'failed',
-          attempts: entry.attempts,
-          error,
-        }),
+        this.intake.finish(entry, { status: 'failed', attempts: entry.attempts, error }),
       capacityFreed: () => this.dispatcher.pump(),
     });
     this.dispatcher = new BatchDispatcher<T>({
@@ -152,14 +139,26 @@ export class DeliveryEngine<T> {
       hasRoom: () => this.hasRoom(),
       admit: (item) => this.admit(item),
     });
+    // Last: the share is claimed only once nothing else can fail.
+    this.buffer = new BufferAccount(config.budget, config.weigh);
+    this.buffer.onRaise(() => this.roomFreed());
     this.intake = new SubmitIntake<T>({
       canAdmit: () =>
         (this.state === 'running' || this.state === 'draining') && !this.paused && this.hasRoom(),
-      admit: (entry) => this.admitSubmitted(entry),
+      enqueue: (entry) => {
+        this.lanes.enqueue(entry);
+        this.dispatcher.pump();
+      },
+      settled: () => {
+        if (this.inFlight() === 0 && this.intake.idle) {
+          this.allSettledWaiter?.(true);
+        }
+        this.roomFreed();
+      },
+      buffer: this.buffer,
+      clock: this.clock,
+      hooks: this.hooks,
     });
-    // Last: a share that fails validation is not claimed.
-    this.budget = claimShare(config.budget);
-    this.budget?.onRaise(() => this.roomFreed());
     this.sourceDone = new Promise((resolve) => (this.resolveSourceDone = resolve));
     void this.reader.done.then((outcome) => {
       this.resolveSourceDone(outcome);
@@ -189,17 +188,7 @@ export class DeliveryEngine<T> {
    * `InvalidSubmissionError` on a malformed item.
    */
   submit(item: SubmitItem<T>): Promise<SubmitOutcome> {
-    checkSubmitItem(item);
-    const weight = this.weighOf(item.payload);
-    if (weight === undefined) {
-      throw new InvalidSubmissionError('weigh(payload) must return a finite number >= 0');
-    }
-    if (this.state === 'draining' || this.state === 'stopped') {
-      return cancelledOutcome();
-    }
-    const entry = new SubmittedEvent(item.key, item.payload, item.id, this.clock.now(), weight);
-    this.intake.add(entry);
-    return entry.done;
+    return this.intake.submit(item, this.state === 'created' || this.state === 'running');
   }
 
   /** Stops reading and starting handler calls; running calls finish. */
@@ -244,7 +233,7 @@ export class DeliveryEngine<T> {
     this.reporter.halt();
     this.reader.close();
     // Abandoned events are not buffered any more: their budget goes back at once.
-    this.budget?.leave();
+    this.buffer.close();
   }
 
   stats(): EngineStats {
@@ -252,7 +241,7 @@ export class DeliveryEngine<T> {
       state: this.state,
       paused: this.paused,
       inFlight: this.inFlight(),
-      bufferedBytes: this.bufferedBytes,
+      bufferedBytes: this.buffer.bytes,
       submittedInFlight: this.intake.inFlight,
       submitWaiting: this.intake.waitingCount,
       ready: this.lanes.available,
@@ -269,7 +258,7 @@ export class DeliveryEngine<T> {
       this.state = 'stopped';
       this.reader.close();
       this.intake.cancelAll();
-      this.budget?.leave();
+      this.buffer.close();
       return { drained, checkpoint: this.reporter.lastCheckpoint };
     }
     this.state = 'draining';
@@ -291,7 +280,7 @@ export class DeliveryEngine<T> {
     this.state = 'stopped';
     // Nothing runs any more; this also cancels the timeout watchdog's timer.
     this.runner.halt(new EngineStoppedError('Drained'));
-    this.budget?.leave();
+    this.buffer.close();
     const result: DrainResult = { drained, checkpoint: this.reporter.lastCheckpoint };
     if (error !== undefined) {
       result.checkpointError = error;
@@ -305,7 +294,7 @@ export class DeliveryEngine<T> {
       this.reporter.noteProgress(0);
       return;
     }
-    const weight = this.weighOf(item.payload);
+    const weight = this.buffer.weighOf(item.payload);
     if (weight === undefined) {
       this.internalFailure(
         new InvalidEngineOptionsError('weigh', 'must return a finite number >= 0'),
@@ -321,7 +310,7 @@ export class DeliveryEngine<T> {
       this.clock.now(),
       weight,
     );
-    this.hold(weight);
+    this.buffer.hold(weight);
     if (this.hooks.received !== undefined) {
       callHook(this.hooks, 'received', entry.view(0));
     }
@@ -329,24 +318,17 @@ export class DeliveryEngine<T> {
     this.dispatcher.pump();
   }
 
-  private admitSubmitted(entry: SubmittedEvent<T>): void {
-    this.hold(entry.weight);
-    this.lanes.enqueue(entry);
-    this.dispatcher.pump();
-  }
-
   private settle(entries: readonly PendingEvent<T>[]): void {
-    if (entries[0].submitted) {
-      // Submitted events run alone.
-      const entry = entries[0] as SubmittedEvent<T>;
-      this.submittedDone(entry, { status: 'delivered', attempts: entry.attempts });
+    const first = entries[0];
+    if (first.submitted) {
+      // A submitted event runs alone, outside the watermark.
+      this.intake.finish(first, { status: 'delivered', attempts: first.attempts });
       return;
     }
-    const { budget } = this;
+    const { buffer } = this;
     for (const entry of entries) {
       this.tracker.settle(entry.seq);
-      this.bufferedBytes -= entry.weight;
-      budget?.give(entry.weight);
+      buffer.release(entry.weight);
     }
     this.reporter.noteProgress(entries.length);
     if (this.tracker.unsettledCount === 0) {
@@ -360,34 +342,11 @@ export class DeliveryEngine<T> {
     this.roomFreed();
   }
 
-  private submittedDone(entry: SubmittedEvent<T>, outcome: SubmitOutcome): void {
-    if (!this.intake.settled(entry)) {
-      return;
-    }
-    this.bufferedBytes -= entry.weight;
-    this.budget?.give(entry.weight);
-    entry.finish(outcome);
-    callHook(this.hooks, 'replayed', entry.view(entry.attempts), {
-      outcome,
-      durationMs: this.clock.now() - entry.receivedAt,
-    });
-    if (this.inFlight() === 0 && this.intake.idle) {
-      this.allSettledWaiter?.(true);
-    }
-    this.roomFreed();
-  }
-
-  /** Counts an admitted event against `maxInFlight`'s companions: bytes and the budget. */
-  private hold(weight: number): void {
-    this.bufferedBytes += weight;
-    this.budget?.take(weight);
-  }
-
   /** Below `maxInFlight` (submitted events included) and the budget's share. */
   private hasRoom(): boolean {
     return (
       this.tracker.unsettledCount + this.intake.inFlight < this.options.maxInFlight &&
-      (this.budget === undefined || this.budget.canAdmit())
+      this.buffer.canAdmit()
     );
   }
 
@@ -399,22 +358,6 @@ export class DeliveryEngine<T> {
   private roomFreed(): void {
     this.intake.admitWaiting();
     this.reader.wake();
-  }
-
-  /** The payload's weight, 0 without `weigh`; undefined when `weigh` is broken. */
-  private weighOf(payload: T): number | undefined {
-    if (this.weigh === undefined) {
-      return 0;
-    }
-    let weight: unknown;
-    try {
-      weight = this.weigh(payload);
-    } catch {
-      return undefined;
-    }
-    return typeof weight === 'number' && Number.isFinite(weight) && weight >= 0
-      ? weight
-      : undefined;
   }
 
   private sourceFinished(): void {
@@ -461,36 +404,6 @@ export class DeliveryEngine<T> {
   private internalFailure(error: unknown): void {
     this.resolveSourceDone({ status: 'failed', error });
     this.stop();
-  }
-}
-
-function claimShare(share: BudgetShare | undefined): BudgetShare | undefined {
-  if (share === undefined) {
-    return undefined;
-  }
-  if (!(share instanceof BudgetShare)) {
-    throw new InvalidEngineOptionsError('budget', 'must be a BudgetShare from BufferBudget.join()');
-  }
-  if (share.hasLeft || share.claimed) {
-    throw new InvalidEngineOptionsError(
-      'budget',
-      'is already used by another engine: join() a new share for each engine',
-    );
-  }
-  share.claimed = true;
-  return share;
-}
-
-function checkSubmitItem(item: unknown): void {
-  if (typeof item !== 'object' || item === null) {
-    throw new InvalidSubmissionError(`expected an object, got ${String(item)}`);
-  }
-  const { key, id } = item as { key?: unknown; id?: unknown };
-  if (typeof key !== 'string') {
-    throw new InvalidSubmissionError(`key must be a string, got ${typeof key}`);
-  }
-  if (id !== undefined && typeof id !== 'string') {
-    throw new InvalidSubmissionError(`id must be a string when given, got ${typeof id}`);
   }
 }
 
