@@ -20,6 +20,8 @@ export interface BatchRunnerDeps<T> {
   gate: SlotGate;
   /** Events delivered, or stored by the dead-letter sink. */
   settle(entries: readonly PendingEvent<T>[]): void;
+  /** A submitted event failed for good: it goes back to its submitter, not to dead letters. */
+  submitFailed(entry: PendingEvent<T>, error: unknown): void;
   /** A slot was given back while the batch keeps its lanes (retry backoff, split). */
   capacityFreed(): void;
 }
@@ -75,10 +77,12 @@ export class BatchRunner<T> {
       }
       deps.gate.release();
       if (outcome.ok) {
-        callHook(deps.hooks, 'delivered', outcome.events, {
-          attempt,
-          durationMs: outcome.durationMs,
-        });
+        if (!entries[0].submitted) {
+          callHook(deps.hooks, 'delivered', outcome.events, {
+            attempt,
+            durationMs: outcome.durationMs,
+          });
+        }
         deps.settle(entries);
         return;
       }
@@ -114,6 +118,10 @@ export class BatchRunner<T> {
 
   private async failedForGood(entries: PendingEvent<T>[], error: unknown): Promise<void> {
     if (entries.length === 1) {
+      if (entries[0].submitted) {
+        this.deps.submitFailed(entries[0], error);
+        return;
+      }
       return this.deadLetter(entries[0], error);
     }
     callHook(

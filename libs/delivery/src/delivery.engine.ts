@@ -1,4 +1,6 @@
 import { BatchDispatcher } from './batch.dispatcher';
+import { BufferAccount } from './buffer.account';
+import type { BudgetShare } from './buffer.budget';
 import { BatchRunner } from './batch.runner';
 import { CheckpointReporter } from './checkpoint.reporter';
 import { WatermarkTracker } from './checkpoint.watermark';
@@ -14,6 +16,8 @@ import type {
   Handler,
   SourceItem,
   SourceOutcome,
+  SubmitItem,
+  SubmitOutcome,
 } from './delivery.types';
 import type { EngineClock } from './engine.clock';
 import { systemClock } from './engine.clock';
@@ -24,6 +28,7 @@ import { LaneScheduler } from './lane.scheduler';
 import { PendingEvent } from './pending.event';
 import { SlotGate } from './slot.gate';
 import { SourceReader } from './source.reader';
+import { SubmitIntake } from './submit.intake';
 
 export interface DeliveryEngineConfig<T> {
   source: DeliverySource<T>;
@@ -37,6 +42,13 @@ export interface DeliveryEngineConfig<T> {
   clock?: EngineClock;
   /** Uniform in [0, 1), for backoff jitter. Defaults to `Math.random`. */
   random?: () => number;
+  /**
+   * This engine's share of a process-wide `BufferBudget` (`budget.join()`, one per engine).
+   * The engine admits only while the share allows it too, and leaves it when stopped or drained.
+   */
+  budget?: BudgetShare;
+  /** Bytes an event's payload takes in memory, for the budget and `stats().bufferedBytes`. */
+  weigh?: (payload: T) => number;
 }
 
 /**
@@ -68,6 +80,8 @@ export class DeliveryEngine<T> {
   private readonly dispatcher: BatchDispatcher<T>;
   private readonly reporter: CheckpointReporter;
   private readonly reader: SourceReader<T>;
+  private readonly intake: SubmitIntake<T>;
+  private readonly buffer: BufferAccount<T>;
   private resolveSourceDone!: (outcome: SourceOutcome) => void;
 
   constructor(config: DeliveryEngineConfig<T>) {
@@ -95,6 +109,8 @@ export class DeliveryEngine<T> {
       hooks: this.hooks,
       gate: this.gate,
       settle: (entries) => this.settle(entries),
+      submitFailed: (entry, error) =>
+        this.intake.finish(entry, { status: 'failed', attempts: entry.attempts, error }),
       capacityFreed: () => this.dispatcher.pump(),
     });
     this.dispatcher = new BatchDispatcher<T>({
@@ -105,9 +121,7 @@ export class DeliveryEngine<T> {
       batchSize: options.batchSize,
       batchWaitMs: options.batchWaitMs,
       batchCannotGrow: () =>
-        this.state === 'draining' ||
-        this.reader.finished !== undefined ||
-        this.tracker.unsettledCount >= options.maxInFlight,
+        this.state === 'draining' || this.reader.finished !== undefined || !this.hasRoom(),
       internalFailure: (error) => this.internalFailure(error),
     });
     this.reporter = new CheckpointReporter({
@@ -121,11 +135,29 @@ export class DeliveryEngine<T> {
       hooks: this.hooks,
     });
     this.reader = new SourceReader(config.source, {
-      canAdmit: () =>
-        this.state === 'running' &&
-        !this.paused &&
-        this.tracker.unsettledCount < options.maxInFlight,
+      canAdmit: () => this.state === 'running' && !this.paused && this.hasRoom(),
+      hasRoom: () => this.hasRoom(),
       admit: (item) => this.admit(item),
+    });
+    // Last: the share is claimed only once nothing else can fail.
+    this.buffer = new BufferAccount(config.budget, config.weigh);
+    this.buffer.onRaise(() => this.roomFreed());
+    this.intake = new SubmitIntake<T>({
+      canAdmit: () =>
+        (this.state === 'running' || this.state === 'draining') && !this.paused && this.hasRoom(),
+      enqueue: (entry) => {
+        this.lanes.enqueue(entry);
+        this.dispatcher.pump();
+      },
+      settled: () => {
+        if (this.inFlight() === 0 && this.intake.idle) {
+          this.allSettledWaiter?.(true);
+        }
+        this.roomFreed();
+      },
+      buffer: this.buffer,
+      clock: this.clock,
+      hooks: this.hooks,
     });
     this.sourceDone = new Promise((resolve) => (this.resolveSourceDone = resolve));
     void this.reader.done.then((outcome) => {
@@ -140,7 +172,23 @@ export class DeliveryEngine<T> {
       throw new Error(`Cannot start a delivery engine that is ${this.state}`);
     }
     this.state = 'running';
+    this.intake.admitWaiting();
     this.reader.start();
+  }
+
+  /**
+   * Delivers an event the owner submits (a dead-letter replay) through this engine, in its
+   * key's lane: per-key order and single flight hold between it and live events. It is handled
+   * with the same retries, backoff and timeout, in a batch of its own, but it has no stream
+   * position: it neither holds back nor advances the checkpoint, and when it fails for good the
+   * promise resolves `failed` instead of calling the dead-letter sink. It waits for room under
+   * `maxInFlight` and the budget before it is admitted (backpressure). Resolves `cancelled` when
+   * the engine is draining or stopped before it settles (a drain lets admitted and waiting
+   * submissions finish within its grace period). Never rejects; throws
+   * `InvalidSubmissionError` on a malformed item.
+   */
+  submit(item: SubmitItem<T>): Promise<SubmitOutcome> {
+    return this.intake.submit(item, this.state === 'created' || this.state === 'running');
   }
 
   /** Stops reading and starting handler calls; running calls finish. */
@@ -155,7 +203,7 @@ export class DeliveryEngine<T> {
     }
     this.paused = false;
     this.gate.resume();
-    this.reader.wake();
+    this.roomFreed();
     this.dispatcher.pump();
   }
 
@@ -184,13 +232,18 @@ export class DeliveryEngine<T> {
     this.abandonWork(new EngineStoppedError());
     this.reporter.halt();
     this.reader.close();
+    // Abandoned events are not buffered any more: their budget goes back at once.
+    this.buffer.close();
   }
 
   stats(): EngineStats {
     return {
       state: this.state,
       paused: this.paused,
-      inFlight: this.tracker.unsettledCount,
+      inFlight: this.inFlight(),
+      bufferedBytes: this.buffer.bytes,
+      submittedInFlight: this.intake.inFlight,
+      submitWaiting: this.intake.waitingCount,
       ready: this.lanes.available,
       activeCalls: this.runner.activeCalls,
       lastSeq: this.tracker.highestSeq,
@@ -204,6 +257,8 @@ export class DeliveryEngine<T> {
       const drained = this.state === 'created';
       this.state = 'stopped';
       this.reader.close();
+      this.intake.cancelAll();
+      this.buffer.close();
       return { drained, checkpoint: this.reporter.lastCheckpoint };
     }
     this.state = 'draining';
@@ -211,6 +266,7 @@ export class DeliveryEngine<T> {
     this.reader.close();
     this.paused = false;
     this.gate.resume();
+    this.intake.admitWaiting();
     this.dispatcher.pump();
     const drained = await this.waitAllSettled(deadline);
     if (this.halted) {
@@ -224,6 +280,7 @@ export class DeliveryEngine<T> {
     this.state = 'stopped';
     // Nothing runs any more; this also cancels the timeout watchdog's timer.
     this.runner.halt(new EngineStoppedError('Drained'));
+    this.buffer.close();
     const result: DrainResult = { drained, checkpoint: this.reporter.lastCheckpoint };
     if (error !== undefined) {
       result.checkpointError = error;
@@ -237,8 +294,23 @@ export class DeliveryEngine<T> {
       this.reporter.noteProgress(0);
       return;
     }
+    const weight = this.buffer.weighOf(item.payload);
+    if (weight === undefined) {
+      this.internalFailure(
+        new InvalidEngineOptionsError('weigh', 'must return a finite number >= 0'),
+      );
+      return;
+    }
     const seq = this.tracker.receiveEvent(item.token);
-    const entry = new PendingEvent(seq, item.token, item.key, item.payload, this.clock.now());
+    const entry = new PendingEvent(
+      seq,
+      item.token,
+      item.key,
+      item.payload,
+      this.clock.now(),
+      weight,
+    );
+    this.buffer.hold(weight);
     if (this.hooks.received !== undefined) {
       callHook(this.hooks, 'received', entry.view(0));
     }
@@ -247,16 +319,44 @@ export class DeliveryEngine<T> {
   }
 
   private settle(entries: readonly PendingEvent<T>[]): void {
+    const first = entries[0];
+    if (first.submitted) {
+      // A submitted event runs alone, outside the watermark.
+      this.intake.finish(first, { status: 'delivered', attempts: first.attempts });
+      return;
+    }
+    const { buffer } = this;
     for (const entry of entries) {
       this.tracker.settle(entry.seq);
+      buffer.release(entry.weight);
     }
     this.reporter.noteProgress(entries.length);
     if (this.tracker.unsettledCount === 0) {
-      this.allSettledWaiter?.(true);
+      if (this.intake.idle) {
+        this.allSettledWaiter?.(true);
+      }
       if (this.reader.finished !== undefined && this.state === 'running') {
         this.reporter.request();
       }
     }
+    this.roomFreed();
+  }
+
+  /** Below `maxInFlight` (submitted events included) and the budget's share. */
+  private hasRoom(): boolean {
+    return (
+      this.tracker.unsettledCount + this.intake.inFlight < this.options.maxInFlight &&
+      this.buffer.canAdmit()
+    );
+  }
+
+  private inFlight(): number {
+    return this.tracker.unsettledCount + this.intake.inFlight;
+  }
+
+  /** Something settled, the engine resumed or the budget rose: admit what now fits. */
+  private roomFreed(): void {
+    this.intake.admitWaiting();
     this.reader.wake();
   }
 
@@ -272,7 +372,7 @@ export class DeliveryEngine<T> {
   }
 
   private waitAllSettled(deadline: number): Promise<boolean> {
-    if (this.tracker.unsettledCount === 0) {
+    if (this.inFlight() === 0 && this.intake.idle) {
       return Promise.resolve(true);
     }
     return new Promise((resolve) => {
@@ -293,6 +393,7 @@ export class DeliveryEngine<T> {
     this.halted = true;
     this.runner.halt(reason);
     this.dispatcher.halt();
+    this.intake.cancelAll();
     this.allSettledWaiter?.(false);
   }
 

@@ -59,3 +59,11 @@ export class InvalidSourceItemError extends Error {
     this.name = 'InvalidSourceItemError';
   }
 }
+
+/** `DeliveryEngine.submit()` got something that is not a `SubmitItem`. */
+export class InvalidSubmissionError extends Error {
+  constructor(reason: string) {
+    super(`Invalid submission: ${reason}`);
+    this.name = 'InvalidSubmissionError';
+  }
+}

@@ -43,9 +43,33 @@ export interface DeliveryEvent<T> {
   readonly payload: T;
   /** 1 on the first attempt of this handler call. Counts attempts of the current batch. */
   readonly attempt: number;
-  /** Engine clock time at receipt, for end-to-end latency. */
+  /** Engine clock time at receipt (at submission for a submitted event), for latency. */
   readonly receivedAt: number;
+  /**
+   * Set on an event that entered through `DeliveryEngine.submit()` (an owner command such as a
+   * dead-letter replay). Such an event has `seq` 0 and `token` undefined: no stream position.
+   */
+  readonly submitted?: true;
+  /** The `id` given to `submit()`, if any. */
+  readonly submissionId?: string;
 }
+
+/** An event the owner submits into the engine (a dead-letter replay). */
+export interface SubmitItem<T> {
+  /** Ordering key: the event joins this key's lane, after the key's events already queued. */
+  key: string;
+  payload: T;
+  /** Passed through to the handler (`event.submissionId`) and hooks, e.g. a dead letter's id. */
+  id?: string;
+}
+
+/** How a submitted event ended. It never goes to the dead-letter sink. */
+export type SubmitOutcome =
+  | { status: 'delivered'; attempts: number }
+  /** Attempts exhausted, or a non-retryable error: `error` is the last attempt's. */
+  | { status: 'failed'; attempts: number; error: unknown }
+  /** The engine stopped, or drained past its grace period, before the event settled. */
+  | { status: 'cancelled' };
 
 export interface HandlerContext {
   /** Aborted when the attempt times out or the engine stops; the handler should give up. */
@@ -96,8 +120,14 @@ export type EngineState = 'created' | 'running' | 'draining' | 'stopped';
 export interface EngineStats {
   state: EngineState;
   paused: boolean;
-  /** Events admitted and not yet settled (bounded by `maxInFlight`). */
+  /** Events admitted and not yet settled, submitted ones included (bounded by `maxInFlight`). */
   inFlight: number;
+  /** Bytes of the in-flight events, as weighed by `weigh` (0 without one). */
+  bufferedBytes: number;
+  /** Submitted events admitted and not yet settled (part of `inFlight`). */
+  submittedInFlight: number;
+  /** `submit()` calls waiting for room (maxInFlight or budget) before they are admitted. */
+  submitWaiting: number;
   /** Admitted events waiting for a handler slot with their key free. */
   ready: number;
   /** Handler calls running now (bounded by `concurrency`). */
@@ -143,6 +173,13 @@ export interface EngineHooks<T> {
     event: DeliveryEvent<T>,
     info: { error: unknown; failures: number; retryInMs: number },
   ): void;
+  /**
+   * A submitted event (see `DeliveryEngine.submit()`) reached its outcome: `delivered` or
+   * `failed`. Submitted events are reported here instead of `delivered` / `deadLettered`
+   * (`received` is not called for them); their failed attempts and retries go through
+   * `attemptFailed` / `retried` with `event.submitted` set. `durationMs` counts from submission.
+   */
+  replayed?(event: DeliveryEvent<T>, info: { outcome: SubmitOutcome; durationMs: number }): void;
   checkpointed?(checkpoint: Checkpoint, info: { durationMs: number }): void;
   checkpointFailed?(checkpoint: Checkpoint, info: { error: unknown; failures: number }): void;
 }

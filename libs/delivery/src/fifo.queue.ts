@@ -10,6 +10,11 @@ export class FifoQueue<T> {
     return this.items.length - this.head;
   }
 
+  /** The item `shift()` would return, left in place. */
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
   push(item: T): void {
     this.items.push(item);
   }

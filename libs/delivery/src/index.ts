@@ -5,5 +5,6 @@ export * from './engine.options';
 export * from './engine.clock';
 export * from './retry.backoff';
 export * from './checkpoint.watermark';
+export * from './buffer.budget';
 export * from './testing/manual.clock';
 export * from './testing/pushable.source';

@@ -6,6 +6,8 @@ const MAX_SPARE_LANES = 256;
 export interface LaneEntry {
   readonly seq: number;
   readonly key: string;
+  /** Runs in a batch of its own (a submitted event): never batched with other events. */
+  readonly submitted: boolean;
 }
 
 /** The events of one key (or of the whole stream in `strict` and `none` modes). */
@@ -69,7 +71,9 @@ export class LaneScheduler<E extends LaneEntry> {
   /**
    * Takes up to `max` events: whole prefixes of ready lanes, oldest-ready lane first. Events of
    * several keys may share a batch, each key's events contiguous and in order; the batch is
-   * sorted by sequence number so the handler sees stream order.
+   * sorted by sequence number so the handler sees stream order. A submitted event is a batch of
+   * its own: a lane's prefix stops before it, and it is taken alone once it heads its lane and
+   * its lane heads the ready queue.
    */
   takeBatch(max: number): Batch<E> | null {
     if (this.availableCount === 0) {
@@ -78,24 +82,37 @@ export class LaneScheduler<E extends LaneEntry> {
     const entries: E[] = [];
     const held: Lane<E>[] = [];
     while (entries.length < max) {
-      const lane = this.readyLanes.shift();
+      const lane = this.readyLanes.peek();
       if (lane === undefined) {
         break;
       }
+      const alone = (lane.queue.peek() as E).submitted;
+      if (alone && entries.length > 0) {
+        break;
+      }
+      this.readyLanes.shift();
       lane.ready = false;
+      const { queue } = lane;
       const before = entries.length;
-      while (entries.length < max && lane.queue.length > 0) {
-        entries.push(lane.queue.shift() as E);
+      if (alone) {
+        entries.push(queue.shift() as E);
+      } else {
+        while (entries.length < max && queue.length > 0 && !(queue.peek() as E).submitted) {
+          entries.push(queue.shift() as E);
+        }
       }
       this.availableCount -= entries.length - before;
       if (this.exclusive) {
         lane.busy = true;
         // The lane's remaining events wait for this batch: no longer available.
-        this.availableCount -= lane.queue.length;
+        this.availableCount -= queue.length;
         held.push(lane);
-      } else if (lane.queue.length > 0) {
+      } else if (queue.length > 0) {
         lane.ready = true;
         this.readyLanes.push(lane);
+      }
+      if (alone) {
+        break;
       }
     }
     if (held.length > 1) {

@@ -2,8 +2,10 @@ import { InvalidSourceItemError } from './delivery.errors';
 import type { DeliverySource, SourceItem, SourceOutcome } from './delivery.types';
 
 export interface SourceReaderDeps<T> {
-  /** Room for one more item (not paused, below `maxInFlight`, still running). */
+  /** Room for one more item (not paused, below `maxInFlight` and the budget, still running). */
   canAdmit(): boolean;
+  /** Room for one more event (below `maxInFlight` and the budget), whatever the state. */
+  hasRoom(): boolean;
   admit(item: SourceItem<T>): void;
 }
 
@@ -71,9 +73,17 @@ export class SourceReader<T> {
       return;
     }
     let itemsThisTurn = 0;
+    /** An event fetched while there was room, which something else took meanwhile. */
+    let waiting: SourceItem<T> | undefined;
     while (!this.closed) {
       if (!this.deps.canAdmit()) {
         await new Promise<void>((resolve) => (this.wakeUp = resolve));
+        continue;
+      }
+      if (waiting !== undefined) {
+        const item = waiting;
+        waiting = undefined;
+        this.deps.admit(item);
         continue;
       }
       let result: IteratorResult<SourceItem<T>>;
@@ -95,6 +105,12 @@ export class SourceReader<T> {
         this.finish({ status: 'failed', error: new InvalidSourceItemError(problem) });
         this.closeIterator();
         return;
+      }
+      // Room was checked before the fetch; a submitted event or another engine sharing the
+      // budget may have taken it while the fetch ran. Hold the event (unadmitted) until room.
+      if (result.value.kind === 'event' && !this.deps.hasRoom()) {
+        waiting = result.value;
+        continue;
       }
       this.deps.admit(result.value);
       if (++itemsThisTurn === ITEMS_PER_TURN) {

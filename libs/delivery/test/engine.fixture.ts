@@ -1,3 +1,4 @@
+import type { BudgetShare } from '../src/buffer.budget';
 import { DeliveryEngine } from '../src/delivery.engine';
 import type {
   Checkpoint,
@@ -33,6 +34,8 @@ export interface FixtureConfig<T> {
   onCheckpoint?: (checkpoint: Checkpoint) => Promise<void>;
   hooks?: EngineHooks<T>;
   random?: () => number;
+  budget?: BudgetShare;
+  weigh?: (payload: T) => number;
 }
 
 /**
@@ -65,6 +68,8 @@ export function engineFixture<T = string>(config: FixtureConfig<T> = {}) {
         checkpoints.push(checkpoint);
       }),
     hooks: config.hooks,
+    budget: config.budget,
+    weigh: config.weigh,
     options: { checkpointEvery: 1000, checkpointIntervalMs: 100, timeoutMs: 0, ...config.options },
   });
   return { engine, clock, source, delivered, deadLetters, checkpoints, flush: flushMicrotasks };
