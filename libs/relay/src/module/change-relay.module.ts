@@ -1,3 +1,4 @@
+import { BufferBudget } from '@app/delivery';
 import { DynamicModule, Module, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
@@ -21,6 +22,7 @@ import {
   CHANGE_RELAY_OPTIONS,
   resolveChangeRelayOptions,
   type ChangeRelayOptions,
+  type ResolvedChangeRelayOptions,
 } from './change-relay.options';
 import { MetadataWatchRepository } from './metadata-watch.repository';
 import { RELAY_MODEL_DEFINITIONS } from './relay-models';
@@ -76,6 +78,16 @@ export class ChangeRelayModule {
         optionsProvider,
         ...REPOSITORIES,
         MetadataWatchRepository,
+        {
+          // One budget for the buffered events of every worker of the process.
+          provide: BufferBudget,
+          inject: [CHANGE_RELAY_OPTIONS],
+          useFactory: (options: ResolvedChangeRelayOptions) =>
+            new BufferBudget({
+              maxEvents: options.maxBufferedEvents,
+              maxBytes: options.maxBufferedBytes,
+            }),
+        },
         HandlerRegistry,
         WebhookHandler,
         LogHandler,
@@ -92,6 +104,7 @@ export class ChangeRelayModule {
         HandlerRegistry,
         OwnerCommandRegistry,
         OwnerCommandsClient,
+        BufferBudget,
         RelaySupervisor,
       ],
     };

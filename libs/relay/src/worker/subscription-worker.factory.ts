@@ -1,3 +1,4 @@
+import { BufferBudget } from '@app/delivery';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { MongoClient } from 'mongodb';
@@ -40,6 +41,7 @@ export class SubscriptionWorkerFactory {
     private readonly metrics: MetricsRecorder,
     private readonly commands: CommandsRepository,
     private readonly commandHandlers: OwnerCommandRegistry,
+    private readonly budget: BufferBudget,
   ) {}
 
   create(subscription: Subscription, lease: Lease, handler: AnyEventHandler): SubscriptionWorker {
@@ -57,6 +59,7 @@ export class SubscriptionWorkerFactory {
       metrics: this.metrics,
       commands: this.commands,
       commandHandlers: this.commandHandlers,
+      budget: this.budget,
       options: this.options,
       logger: this.logger,
     });

@@ -1,8 +1,10 @@
 import {
   DeliveryEngine,
+  type BufferBudget,
   type Checkpoint as EngineCheckpoint,
   type DrainResult,
 } from '@app/delivery';
+import { calculateObjectSize } from 'bson';
 import type { Logger } from '@nestjs/common';
 import type { MongoClient } from 'mongodb';
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
@@ -44,6 +46,8 @@ export interface SubscriptionWorkerDeps {
   metrics: MetricsRecorder;
   commands: CommandsRepository;
   commandHandlers: OwnerCommandRegistry;
+  /** The process-wide budget of buffered events; each engine life takes a share. */
+  budget: BufferBudget;
   options: ResolvedChangeRelayOptions;
   logger: Logger;
 }
@@ -245,9 +249,13 @@ export class SubscriptionWorker {
         this.deps.metrics.hooksFor(subscription.name, subscription.serviceName),
       ),
       options: engineOptionsFor(subscription, handler, options),
+      // The engine leaves its share when it is stopped or drained.
+      budget: this.deps.budget.join(),
+      weigh: (event) => calculateObjectSize(event),
     });
     this.engine = engine;
     if (this.stopMode) {
+      engine.stop(); // gives its budget share back
       await source.close();
       return { position: null };
     }

@@ -12,6 +12,7 @@ import type { EventHandler } from '../handlers/handler.types';
 import type { LeaseRecord } from '../leases/lease.schema';
 import { RELAY_MODELS } from '../module/relay-models';
 import { WorkerSourceFactory } from '../source/worker-source.factory';
+import { BufferBudget } from '@app/delivery';
 
 const COUNTING = Symbol('COUNTING');
 
@@ -144,5 +145,62 @@ describe('SubscriptionWorker guarantees', () => {
     await log.waitForInserted('fenced-probe', [1]);
     expect(log.forSubscription('fenced')).toHaveLength(delivered);
     expect(log.insertedIds('fenced').has(5)).toBe(false);
+  });
+});
+
+describe('The process-wide buffer budget', () => {
+  let client: MongoClient;
+  let runtime: RelayRuntime;
+  const counting = new CountingSourceFactory();
+  const sourceDb = uniqueDbName('src');
+  const maxBufferedEvents = 30;
+  const names = Array.from({ length: 10 }, (_, i) => `budget-${i}`);
+
+  beforeAll(async () => {
+    client = await connectTestClient();
+    runtime = await RelayRuntime.start({
+      metaDb: uniqueDbName('meta'),
+      instanceId: 'budget-a',
+      relay: { maxInFlight: 20, maxBufferedEvents },
+      providers: [{ provide: COUNTING, useValue: counting }, SlowHandler],
+      overrides: [{ provide: WorkerSourceFactory, useValue: counting }],
+    });
+  });
+
+  afterAll(async () => {
+    await runtime?.close();
+    await client?.close();
+  });
+
+  it('holds across many subscriptions draining one shared backlog, each still delivering all', async () => {
+    for (const name of names) {
+      await createSubscription(runtime, client, {
+        name,
+        handler: { type: 'provider', name: 'slow' },
+        // All of them watch the same collection: one shared backlog.
+        source: { database: sourceDb, collections: ['shared'] },
+        delivery: { ordering: 'none', concurrency: 8 },
+      });
+    }
+    await waitFor(() => names.every((name) => ownerOf(name, [runtime]).length === 1), {
+      description: 'every worker runs',
+    });
+    await client
+      .db(sourceDb)
+      .collection<{ _id: number }>('shared')
+      .insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i })));
+    const totals = await waitFor(
+      async () => {
+        const found = await runtime.metrics.totals(names);
+        return names.every((name) => found.get(name)?.counters.delivered === 100) && found;
+      },
+      { timeoutMs: 30_000, description: 'every subscription delivered the backlog' },
+    );
+    expect(totals.size).toBe(names.length);
+    // Together they never buffered more than the process-wide cap, though each alone could
+    // have taken 20 (200 in all).
+    expect(counting.peakTotal).toBeGreaterThan(names.length);
+    expect(counting.peakTotal).toBeLessThanOrEqual(maxBufferedEvents);
+    expect(runtime.moduleRef.get(BufferBudget).usage()).toMatchObject({ events: 0, members: 10 });
   });
 });
