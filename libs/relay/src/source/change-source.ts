@@ -12,6 +12,12 @@ export interface ChangeSourceOptions {
   subscription: Subscription;
   start: StreamPosition;
   maxAwaitTimeMs: number;
+  /**
+   * Events per server batch. The driver holds a whole batch in memory before the engine pulls
+   * from it, so this bounds what a stream buffers outside the engine (by default a server fills
+   * batches up to 16 MiB: a backlog would be copied into every stream's cursor).
+   */
+  batchSize: number;
   /** Minimum time between two idle positions. */
   idleIntervalMs: number;
 }
@@ -32,14 +38,14 @@ export class ChangeSource implements WorkerSource {
 
   /** Opens the stream (lazily: the first getMore/aggregate runs on the first `next()`). */
   open(): void {
-    const { client, subscription, start, maxAwaitTimeMs } = this.options;
+    const { client, subscription, start, maxAwaitTimeMs, batchSize } = this.options;
     const source = subscription.source;
     this.lastToken = start.kind === 'token' ? start.resumeToken : undefined;
     this.stream = client
       .db(source.database)
       .watch<Record<string, unknown>, RawChangeEvent>(
         buildWatchPipeline(source),
-        buildWatchOptions(source, start, { maxAwaitTimeMs }),
+        buildWatchOptions(source, start, { maxAwaitTimeMs, batchSize }),
       );
   }
 

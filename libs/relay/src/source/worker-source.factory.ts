@@ -11,6 +11,8 @@ export interface WorkerSourceRequest {
   /** Where to start: the checkpoint's position, or the subscription's start. */
   position: StreamPosition;
   maxAwaitTimeMs: number;
+  /** Events per server batch (what the driver buffers for this source). */
+  batchSize: number;
   idleIntervalMs: number;
 }
 
@@ -27,6 +29,7 @@ export class WorkerSourceFactory {
       subscription: request.subscription,
       start: request.position,
       maxAwaitTimeMs: request.maxAwaitTimeMs,
+      batchSize: request.batchSize,
       idleIntervalMs: request.idleIntervalMs,
     });
   }

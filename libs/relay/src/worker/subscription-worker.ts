@@ -232,11 +232,20 @@ export class SubscriptionWorker {
       this.status.recordError(error);
       return { error, position: null };
     }
+    const share = this.deps.budget.join();
     const source = (this.source = this.deps.sources.create({
       client,
       subscription,
       position,
       maxAwaitTimeMs: options.maxAwaitTimeMs,
+      // What the driver buffers ahead of the engine stays within this worker's share too.
+      batchSize: Math.max(
+        1,
+        Math.min(
+          options.maxInFlight,
+          Math.floor(options.maxBufferedEvents / this.deps.budget.usage().members),
+        ),
+      ),
       idleIntervalMs: options.idleCheckpointIntervalMs,
     }));
     const engine = new DeliveryEngine<RawChangeEvent>({
@@ -250,7 +259,7 @@ export class SubscriptionWorker {
       ),
       options: engineOptionsFor(subscription, handler, options),
       // The engine leaves its share when it is stopped or drained.
-      budget: this.deps.budget.join(),
+      budget: share,
       weigh: (event) => calculateObjectSize(event),
     });
     this.engine = engine;
