@@ -4,6 +4,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { ChangeRelayModule } from '@app/relay';
 import { LoggerModule } from 'nestjs-pino';
 import { AboutModule } from './about/about.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { formatGraphqlError } from './common/errors/graphql-error.formatter';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -44,7 +46,11 @@ export class AppModule {
           autoSchemaFile: true,
           sortSchema: true,
           formatError: formatGraphqlError,
+          // The request carries the principal the AuthMiddleware authenticated.
+          context: ({ req }: { req: unknown }) => ({ req }),
         }),
+        AuthModule,
+        AuditModule,
         HealthModule,
         AboutModule,
         ChangeRelayModule.forRootAsync({
@@ -57,6 +63,11 @@ export class AppModule {
             // for the final checkpoint writes, lease releases and closing connections.
             shutdownTimeoutMs:
               c.shutdownGraceMs - Math.min(Math.floor(c.shutdownGraceMs / 2), 2_000),
+            webhookTargets: {
+              allowPrivate: c.webhookAllowPrivate,
+              allowedHosts: c.webhookAllowedHosts,
+            },
+            secretKeys: c.secretKeys,
           }),
         }),
         SubscriptionsModule,

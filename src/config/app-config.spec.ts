@@ -1,5 +1,9 @@
 import { AppConfig, ConfigError, loadConfig } from './app-config';
 
+const ADMIN = 'admin-token-0123456789abcdef';
+const KEY_HEX = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+const KEY_BASE64 = Buffer.alloc(32, 7).toString('base64');
+
 describe(loadConfig.name, () => {
   it('applies the documented defaults to an empty environment', () => {
     const config = loadConfig({});
@@ -14,7 +18,18 @@ describe(loadConfig.name, () => {
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       leaseTtlMs: 15_000,
+      authDisabled: false,
+      adminToken: undefined,
+      metricsAuth: false,
+      corsOrigins: [],
+      secretKeyGenerated: true,
+      webhookAllowedHosts: [],
+      webhookAllowPrivate: false,
+      bodyLimitBytes: 1024 * 1024,
+      requestTimeoutMs: 30_000,
+      rateLimitPerMinute: 600,
     });
+    expect(config.secretKeys).toHaveLength(1);
     expect(config.instanceId).toMatch(new RegExp(`-${process.pid}$`));
   });
 
@@ -30,6 +45,17 @@ describe(loadConfig.name, () => {
       LOG_LEVEL: 'debug',
       SHUTDOWN_GRACE_MS: '2500',
       LEASE_TTL_MS: '5000',
+      AUTH_DISABLED: 'true',
+      ADMIN_TOKEN: ADMIN,
+      METRICS_AUTH: 'true',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:8080',
+      SECRET_KEY: KEY_HEX,
+      SECRET_KEY_PREVIOUS: KEY_BASE64,
+      WEBHOOK_ALLOWED_HOSTS: 'hooks.internal,*.svc.local:8443',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      BODY_LIMIT_KB: '64',
+      REQUEST_TIMEOUT_MS: '5000',
+      RATE_LIMIT_PER_MINUTE: '0',
     });
     expect(config).toEqual(
       new AppConfig({
@@ -43,6 +69,17 @@ describe(loadConfig.name, () => {
         logLevel: 'debug',
         shutdownGraceMs: 2500,
         leaseTtlMs: 5000,
+        authDisabled: true,
+        adminToken: ADMIN,
+        metricsAuth: true,
+        corsOrigins: ['https://a.example.com', 'http://localhost:8080'],
+        secretKeys: [Buffer.from(KEY_HEX, 'hex'), Buffer.from(KEY_BASE64, 'base64')],
+        secretKeyGenerated: false,
+        webhookAllowedHosts: ['hooks.internal', '*.svc.local:8443'],
+        webhookAllowPrivate: true,
+        bodyLimitBytes: 64 * 1024,
+        requestTimeoutMs: 5000,
+        rateLimitPerMinute: 0,
       }),
     );
   });
@@ -56,6 +93,13 @@ describe(loadConfig.name, () => {
     ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_GRACE_MS', '-1'],
     ['MONGODB_DB', 'a.b'],
+    ['AUTH_DISABLED', 'yes'],
+    ['ADMIN_TOKEN', 'short'],
+    ['SECRET_KEY', 'not-a-key'],
+    ['SECRET_KEY_PREVIOUS', 'abc'],
+    ['CORS_ORIGINS', 'evil.com'],
+    ['WEBHOOK_ALLOW_PRIVATE', '1'],
+    ['BODY_LIMIT_KB', '0'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const error = captureError(() => loadConfig({ [name]: value }));
     expect(error).toBeInstanceOf(ConfigError);
@@ -68,6 +112,10 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(
       /PORT.*LOG_LEVEL|LOG_LEVEL.*PORT/,
     );
+  });
+
+  it('requires SECRET_KEY with an external MongoDB, where secrets outlive the process', () => {
+    expect(() => loadConfig({ MONGODB_URI: 'mongodb://db:27017' })).toThrow(/SECRET_KEY/);
   });
 
   it('treats blank values as unset', () => {

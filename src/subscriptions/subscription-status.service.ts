@@ -11,6 +11,7 @@ import {
   type Subscription,
 } from '@app/relay';
 import type { Timestamp } from 'bson';
+import { canAccessService, type Principal } from '../auth/principal';
 import { InstancesService } from '../instances/instances.service';
 import { ClusterClock } from './cluster-clock';
 import type { ActualState, SubscriptionStatusView } from './dto/subscription-status.model';
@@ -39,9 +40,9 @@ export class SubscriptionStatusService {
     private readonly clock: ClusterClock,
   ) {}
 
-  async status(name: string): Promise<SubscriptionStatusView> {
+  async status(name: string, caller: Principal): Promise<SubscriptionStatusView> {
     const subscription = await this.subscriptions.findByName(name);
-    if (!subscription) {
+    if (!subscription || !canAccessService(caller, subscription.serviceName)) {
       throw SubscriptionErrors.notFound(name);
     }
     const [lease, checkpoint, liveInstances, clusterTime] = await Promise.all([
@@ -53,13 +54,27 @@ export class SubscriptionStatusService {
     ]);
     return describeStatus({
       subscription,
-      lease,
+      // Error texts name hosts, ports and answers (a port scanner in the wrong hands): admins only.
+      lease: caller.role === 'admin' ? lease : withErrorClassOnly(lease),
       checkpoint,
       liveInstances,
       clusterTime,
       now: new Date(),
     });
   }
+}
+
+/** The lease with its last error reduced to its class: "answered 4xx", or "failed". */
+export function withErrorClassOnly(lease: Lease | null): Lease | null {
+  const lastError = lease?.status.lastError;
+  if (!lease || !lastError) {
+    return lease;
+  }
+  const answered = /answered (\d)\d\d\b/.exec(lastError.message);
+  const message = answered
+    ? `the target answered ${answered[1]}xx (details for admins)`
+    : 'the worker failed (details for admins)';
+  return { ...lease, status: { ...lease.status, lastError: { ...lastError, message } } };
 }
 
 /** Pure: the status an operator sees, from what the collections hold. */

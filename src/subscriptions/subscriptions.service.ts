@@ -7,6 +7,8 @@ import {
   SubscriptionsRepository,
   type Subscription,
 } from '@app/relay';
+import { AuthErrors } from '../auth/auth.errors';
+import { canAccessService, type Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { ClusterClock, timestampAt } from './cluster-clock';
 import type { CreateSubscriptionInput } from './dto/create-subscription.input';
@@ -44,8 +46,9 @@ export class SubscriptionsService {
     @Optional() private readonly supervisor?: RelaySupervisor,
   ) {}
 
-  async create(input: CreateSubscriptionInput): Promise<SubscriptionView> {
+  async create(input: CreateSubscriptionInput, caller: Principal): Promise<SubscriptionView> {
     const draft = draftFromCreateInput(input, this.config.serviceName);
+    assertServiceAllowed(caller, draft.serviceName);
     const now = new Date();
     this.assertValid(draft, now);
     // Read before the insert: every change written after the API answers is later than this.
@@ -71,22 +74,30 @@ export class SubscriptionsService {
     return toSubscriptionView(created);
   }
 
-  async list(args: ListSubscriptionsArgs): Promise<SubscriptionView[]> {
+  /** A service-scoped caller sees only its services' subscriptions. */
+  async list(args: ListSubscriptionsArgs, caller: Principal): Promise<SubscriptionView[]> {
     const found = await this.subscriptions.list({
       serviceName: args.service ?? undefined,
       state: args.state ?? undefined,
     });
-    return found.map(toSubscriptionView);
+    return found
+      .filter((subscription) => canAccessService(caller, subscription.serviceName))
+      .map(toSubscriptionView);
   }
 
-  async get(name: string): Promise<SubscriptionView> {
-    return toSubscriptionView(await this.find(name));
+  async get(name: string, caller: Principal): Promise<SubscriptionView> {
+    return toSubscriptionView(await this.find(name, caller));
   }
 
   /** A merge patch; the merged subscription must pass the same rules as a new one. */
-  async update(name: string, patch: UpdateSubscriptionInput): Promise<SubscriptionView> {
-    const updated = await this.mutate(name, (current) => {
+  async update(
+    name: string,
+    patch: UpdateSubscriptionInput,
+    caller: Principal,
+  ): Promise<SubscriptionView> {
+    const updated = await this.mutate(name, caller, (current) => {
       const draft = draftFromPatch(current, patch);
+      assertServiceAllowed(caller, draft.serviceName);
       this.assertValid(draft, new Date());
       const next = { ...current, ...definitionFromDraft(draft) };
       // Nothing changed: no new revision, so the worker keeps running undisturbed.
@@ -98,7 +109,8 @@ export class SubscriptionsService {
   }
 
   /** Stops the subscription's worker: the lease goes, so its owner stops and cannot checkpoint again. */
-  async delete(name: string): Promise<void> {
+  async delete(name: string, caller: Principal): Promise<void> {
+    await this.find(name, caller);
     if (!(await this.subscriptions.delete(name))) {
       throw SubscriptionErrors.notFound(name);
     }
@@ -109,8 +121,8 @@ export class SubscriptionsService {
   }
 
   /** Idempotent: pausing a paused subscription changes nothing. */
-  async pause(name: string): Promise<SubscriptionView> {
-    const paused = await this.mutate(name, (current) =>
+  async pause(name: string, caller: Principal): Promise<SubscriptionView> {
+    const paused = await this.mutate(name, caller, (current) =>
       current.desiredState === 'paused' ? null : { ...current, desiredState: 'paused' },
     );
     this.nudgeSupervisor();
@@ -118,8 +130,8 @@ export class SubscriptionsService {
   }
 
   /** Continues from the checkpoint. A stale subscription cannot resume without skipping events: reset it. */
-  async resume(name: string): Promise<SubscriptionView> {
-    const resumed = await this.mutate(name, (current) => {
+  async resume(name: string, caller: Principal): Promise<SubscriptionView> {
+    const resumed = await this.mutate(name, caller, (current) => {
       if (current.stale) {
         throw SubscriptionErrors.staleNeedsReset(name, current.stale.reason);
       }
@@ -133,9 +145,9 @@ export class SubscriptionsService {
    * Starts again from now: a new start time, no checkpoint, no stale mark. The way out of
    * `stale`; the events between the last checkpoint and now are skipped, by the operator's choice.
    */
-  async reset(name: string): Promise<SubscriptionView> {
+  async reset(name: string, caller: Principal): Promise<SubscriptionView> {
     const startAtOperationTime = await this.clock.now();
-    const reset = await this.mutate(name, (current) => {
+    const reset = await this.mutate(name, caller, (current) => {
       const { stale: _cleared, ...rest } = current;
       return { ...rest, startAtOperationTime };
     });
@@ -147,9 +159,10 @@ export class SubscriptionsService {
     return toSubscriptionView(reset);
   }
 
-  private async find(name: string): Promise<Subscription> {
+  /** A subscription outside the caller's services is as good as absent (its name is not confirmed). */
+  private async find(name: string, caller: Principal): Promise<Subscription> {
     const subscription = await this.subscriptions.findByName(name);
-    if (!subscription) {
+    if (!subscription || !canAccessService(caller, subscription.serviceName)) {
       throw SubscriptionErrors.notFound(name);
     }
     return subscription;
@@ -161,10 +174,11 @@ export class SubscriptionsService {
    */
   private async mutate(
     name: string,
+    caller: Principal,
     change: (current: Subscription) => Subscription | null,
   ): Promise<Subscription> {
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.find(name);
+      const current = await this.find(name, caller);
       const next = change(current);
       if (!next) {
         return current;
@@ -195,5 +209,11 @@ export class SubscriptionsService {
         `Reconcile after a change failed: ${error instanceof Error ? error.message : String(error)}`,
       );
     });
+  }
+}
+
+function assertServiceAllowed(caller: Principal, serviceName: string): void {
+  if (!canAccessService(caller, serviceName)) {
+    throw AuthErrors.serviceNotAllowed(serviceName);
   }
 }

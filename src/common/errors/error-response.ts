@@ -23,6 +23,10 @@ export function httpStatusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.PRECONDITION_FAILED;
     case 'UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
+    case 'UNAUTHENTICATED':
+      return HttpStatus.UNAUTHORIZED;
+    case 'FORBIDDEN':
+      return HttpStatus.FORBIDDEN;
   }
 }
 
@@ -38,6 +42,10 @@ export function graphqlCodeOf(code: DomainErrorCode): string {
       return 'FAILED_PRECONDITION';
     case 'UNAVAILABLE':
       return 'UNAVAILABLE';
+    case 'UNAUTHENTICATED':
+      return 'UNAUTHENTICATED';
+    case 'FORBIDDEN':
+      return 'FORBIDDEN';
   }
 }
 

@@ -6,8 +6,10 @@ import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import { LogHandler } from '../handlers/log.handler';
 import { WebhookHandler } from '../handlers/webhook/webhook.handler';
+import { WebhookTargetPolicy } from '../handlers/webhook/webhook-target.policy';
 import { InstancesRepository } from '../instances/instances.repository';
 import { LeasesRepository } from '../leases/leases.repository';
+import { SecretCipher } from '../secrets/secret-cipher';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { RelaySupervisor } from '../supervisor/relay.supervisor';
 import { SubscriptionWorkerFactory } from '../worker/subscription-worker.factory';
@@ -15,6 +17,7 @@ import {
   CHANGE_RELAY_OPTIONS,
   resolveChangeRelayOptions,
   type ChangeRelayOptions,
+  type ResolvedChangeRelayOptions,
 } from './change-relay.options';
 import { RELAY_MODEL_DEFINITIONS } from './relay-models';
 
@@ -30,6 +33,23 @@ const REPOSITORIES = [
   LeasesRepository,
   InstancesRepository,
   DeadLettersRepository,
+];
+
+/** The webhook target policy and the cipher of secrets at rest, from the options. */
+const SECURITY_PROVIDERS: Provider[] = [
+  {
+    provide: WebhookTargetPolicy,
+    inject: [CHANGE_RELAY_OPTIONS],
+    useFactory: (options: ResolvedChangeRelayOptions) =>
+      new WebhookTargetPolicy(options.webhookTargets),
+  },
+  {
+    provide: SecretCipher,
+    inject: [CHANGE_RELAY_OPTIONS],
+    // Null without keys: WebhookHandler then refuses sealed secrets with a clear reason.
+    useFactory: (options: ResolvedChangeRelayOptions) =>
+      options.secretKeys.length > 0 ? new SecretCipher(options.secretKeys) : null,
+  },
 ];
 
 /**
@@ -71,8 +91,16 @@ export class ChangeRelayModule {
         LogHandler,
         SubscriptionWorkerFactory,
         RelaySupervisor,
+        ...SECURITY_PROVIDERS,
       ],
-      exports: [CHANGE_RELAY_OPTIONS, ...REPOSITORIES, HandlerRegistry, RelaySupervisor],
+      exports: [
+        CHANGE_RELAY_OPTIONS,
+        ...REPOSITORIES,
+        HandlerRegistry,
+        RelaySupervisor,
+        WebhookTargetPolicy,
+        SecretCipher,
+      ],
     };
   }
 }

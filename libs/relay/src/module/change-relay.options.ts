@@ -1,3 +1,5 @@
+import type { WebhookTargetOptions } from '../handlers/webhook/webhook-target.policy';
+
 /** What a host application passes to `ChangeRelayModule.forRoot()` / `forRootAsync()`. */
 export interface ChangeRelayOptions {
   /** Unique per process: the lease owner and the `instances` id. */
@@ -29,6 +31,13 @@ export interface ChangeRelayOptions {
   restartBackoffMs?: { initial: number; max: number };
   /** Graceful shutdown: how long workers may drain before they are abandoned (default 5000). */
   shutdownTimeoutMs?: number;
+  /** Where webhooks may go besides public addresses (default: public addresses only). */
+  webhookTargets?: WebhookTargetOptions;
+  /**
+   * 32-byte keys that open webhook secrets sealed at rest (the first one seals; the others are
+   * previous keys, kept for rotation). Default: none, and sealed secrets cannot be opened.
+   */
+  secretKeys?: readonly Buffer[];
 }
 
 export type ResolvedChangeRelayOptions = Required<ChangeRelayOptions>;
@@ -65,5 +74,7 @@ export function resolveChangeRelayOptions(options: ChangeRelayOptions): Resolved
     idleCheckpointIntervalMs: options.idleCheckpointIntervalMs ?? 5_000,
     restartBackoffMs: options.restartBackoffMs ?? { initial: 500, max: 30_000 },
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5_000,
+    webhookTargets: options.webhookTargets ?? {},
+    secretKeys: options.secretKeys ?? [],
   };
 }
