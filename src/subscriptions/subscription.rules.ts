@@ -20,6 +20,8 @@ export interface HandlerDraft {
   secret?: string;
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /** Header names whose values are not secret: stored in clear and shown by the API. */
+  publicHeaders?: string[];
 }
 
 /** The operator-defined part of a subscription, before the service adds state and timestamps. */
@@ -186,7 +188,34 @@ export function headerViolations(headers: Record<string, unknown>): string[] {
   return reasons;
 }
 
-const WEBHOOK_ONLY_FIELDS = ['url', 'secret', 'timeoutMs', 'headers'] as const;
+const WEBHOOK_ONLY_FIELDS = ['url', 'secret', 'timeoutMs', 'headers', 'publicHeaders'] as const;
+
+/** Query parameter names that carry credentials; they belong in a (sealed) header instead. */
+const CREDENTIAL_PARAMETER = /token|secret|sig|key|pass|pwd|auth|credential|session/i;
+
+/** Why a webhook URL is refused: credentials in it would be stored and shown in clear. */
+export function urlViolations(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const reasons: string[] = [];
+  if (parsed.username || parsed.password) {
+    reasons.push(
+      'must not carry credentials (user:password@); send them in a header, which is stored encrypted',
+    );
+  }
+  for (const name of new Set(parsed.searchParams.keys())) {
+    if (CREDENTIAL_PARAMETER.test(name)) {
+      reasons.push(
+        `query parameter "${name}" looks like a credential; send it in a header, which is stored encrypted`,
+      );
+    }
+  }
+  return reasons;
+}
 
 /** The handler union: each type's required fields present, the other type's fields absent. */
 export function handlerViolations(handler: HandlerDraft, path = 'handler'): ErrorDetail[] {
@@ -208,6 +237,10 @@ export function handlerViolations(handler: HandlerDraft, path = 'handler'): Erro
     case 'webhook':
       if (handler.url === undefined) {
         details.push({ field: `${path}.url`, reason: 'url is required when type is webhook' });
+      } else {
+        details.push(
+          ...urlViolations(handler.url).map((reason) => ({ field: `${path}.url`, reason })),
+        );
       }
       if (handler.name !== undefined) {
         details.push({
@@ -226,9 +259,32 @@ export function handlerViolations(handler: HandlerDraft, path = 'handler'): Erro
   return details;
 }
 
-/** Every cross-field rule of a complete subscription (a create, or a PATCH merged onto the stored one). */
-export function subscriptionViolations(draft: SubscriptionDraft, now: Date): ErrorDetail[] {
+/** MongoDB's own databases: never watched. */
+export const SYSTEM_DATABASES = ['admin', 'local', 'config'] as const;
+
+/**
+ * Every cross-field rule of a complete subscription (a create, or a PATCH merged onto the stored
+ * one). `metadataDatabase` is Change Relay's own database: watching it would deliver every
+ * subscription's definition, and with it what its secrets are sealed as, to the watcher.
+ */
+export function subscriptionViolations(
+  draft: SubscriptionDraft,
+  now: Date,
+  options: { metadataDatabase?: string } = {},
+): ErrorDetail[] {
   const details = handlerViolations(draft.handler);
+  const database = draft.source.database.toLowerCase();
+  if ((SYSTEM_DATABASES as readonly string[]).includes(database)) {
+    details.push({
+      field: 'source.database',
+      reason: `${draft.source.database} is a MongoDB system database and cannot be watched`,
+    });
+  } else if (options.metadataDatabase?.toLowerCase() === database) {
+    details.push({
+      field: 'source.database',
+      reason: `${draft.source.database} is Change Relay's own metadata database (MONGODB_DB) and cannot be watched`,
+    });
+  }
   details.push(
     ...pipelineViolations(draft.source.pipeline).map((reason) => ({
       field: 'source.pipeline',

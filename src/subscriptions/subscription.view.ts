@@ -1,8 +1,11 @@
 import { EJSON, type Timestamp } from 'bson';
-import { subscriptionState, type HandlerSpec, type Subscription } from '@app/relay';
+import { SecretCipher, subscriptionState, type HandlerSpec, type Subscription } from '@app/relay';
 import type { HandlerView, SubscriptionView } from './dto/subscription.model';
 
-/** Header names whose values are credentials: shown masked, like the signing secret. */
+/**
+ * Header values are sealed unless declared public, and sealed ones are shown masked, like the
+ * signing secret; values stored before encryption at rest are masked by their name.
+ */
 const CREDENTIAL_HEADER =
   /authorization|cookie|token|secret|password|api[-_]?key|signature|credential/i;
 export const MASKED_VALUE = '***';
@@ -51,7 +54,7 @@ function toHandlerView(handler: HandlerSpec): HandlerView {
         headers: Object.fromEntries(
           Object.entries(handler.headers).map(([name, value]) => [
             name,
-            CREDENTIAL_HEADER.test(name) ? MASKED_VALUE : value,
+            SecretCipher.isSealed(value) || CREDENTIAL_HEADER.test(name) ? MASKED_VALUE : value,
           ]),
         ),
       };

@@ -4,7 +4,9 @@ import {
   DomainError,
   LeasesRepository,
   RelaySupervisor,
+  SecretCipher,
   SubscriptionsRepository,
+  WebhookTargetPolicy,
   type Subscription,
 } from '@app/relay';
 import { AuthErrors } from '../auth/auth.errors';
@@ -22,6 +24,7 @@ import {
   sameDefinition,
 } from './subscription.draft';
 import { subscriptionViolations, type SubscriptionDraft } from './subscription.rules';
+import { openSubscription, publicHeaderNames, sealHandler } from './subscription-secrets';
 import { toSubscriptionView } from './subscription.view';
 import { SubscriptionErrors } from './subscriptions.errors';
 
@@ -43,6 +46,8 @@ export class SubscriptionsService {
     private readonly leases: LeasesRepository,
     private readonly clock: ClusterClock,
     private readonly config: AppConfig,
+    private readonly cipher: SecretCipher,
+    private readonly targets: WebhookTargetPolicy,
     @Optional() private readonly supervisor?: RelaySupervisor,
   ) {}
 
@@ -51,13 +56,16 @@ export class SubscriptionsService {
     assertServiceAllowed(caller, draft.serviceName);
     const now = new Date();
     this.assertValid(draft, now);
+    await this.assertWebhookTarget(draft.handler.url);
     // Read before the insert: every change written after the API answers is later than this.
     const startAtOperationTime =
       draft.startFrom.position === 'timestamp' && draft.startFrom.timestamp
         ? timestampAt(draft.startFrom.timestamp)
         : await this.clock.now();
+    const definition = definitionFromDraft(draft);
     const subscription: Subscription = {
-      ...definitionFromDraft(draft),
+      ...definition,
+      handler: sealHandler(definition.handler, this.cipher, draft.handler.publicHeaders ?? []),
       startAtOperationTime,
       desiredState: 'active',
       revision: 1,
@@ -95,13 +103,22 @@ export class SubscriptionsService {
     patch: UpdateSubscriptionInput,
     caller: Principal,
   ): Promise<SubscriptionView> {
-    const updated = await this.mutate(name, caller, (current) => {
+    await this.assertWebhookTarget(patch.handler?.url ?? undefined);
+    const updated = await this.mutate(name, caller, (stored) => {
+      const current = openSubscription(stored, this.cipher);
       const draft = draftFromPatch(current, patch);
       assertServiceAllowed(caller, draft.serviceName);
       this.assertValid(draft, new Date());
       const next = { ...current, ...definitionFromDraft(draft) };
+      // Given headers are secret unless declared public; kept headers stay as they were.
+      const publicHeaders =
+        patch.handler?.publicHeaders ??
+        (patch.handler?.headers ? [] : publicHeaderNames(stored.handler));
+      const samePublic = publicHeaders.join('\n') === publicHeaderNames(stored.handler).join('\n');
       // Nothing changed: no new revision, so the worker keeps running undisturbed.
-      return sameDefinition(current, next) ? null : next;
+      return sameDefinition(current, next) && samePublic
+        ? null
+        : { ...next, handler: sealHandler(next.handler, this.cipher, publicHeaders) };
     });
     this.nudgeSupervisor();
     this.logger.log(`Subscription "${name}" updated (revision ${updated.revision})`);
@@ -195,8 +212,26 @@ export class SubscriptionsService {
     throw SubscriptionErrors.concurrentChange(name);
   }
 
+  /** Private, loopback and metadata addresses are refused unless the policy opens them. */
+  private async assertWebhookTarget(url: string | undefined): Promise<void> {
+    if (url === undefined) {
+      return;
+    }
+    const reason = await this.targets.checkUrl(url);
+    if (reason) {
+      throw SubscriptionErrors.invalid([
+        {
+          field: 'handler.url',
+          reason: `${reason}; webhook targets must be public unless WEBHOOK_ALLOWED_HOSTS or WEBHOOK_ALLOW_PRIVATE allow them`,
+        },
+      ]);
+    }
+  }
+
   private assertValid(draft: SubscriptionDraft, now: Date): void {
-    const details = subscriptionViolations(draft, now);
+    const details = subscriptionViolations(draft, now, {
+      metadataDatabase: this.config.mongodbDb,
+    });
     if (details.length > 0) {
       throw SubscriptionErrors.invalid(details);
     }
