@@ -7,6 +7,7 @@ import { AboutModule } from './about/about.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { formatGraphqlError } from './common/errors/graphql-error.formatter';
+import { MAX_QUERY_TOKENS, queryLimitsRule } from './common/graphql/query-limits';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -46,6 +47,8 @@ export class AppModule {
           autoSchemaFile: true,
           sortSchema: true,
           formatError: formatGraphqlError,
+          validationRules: [queryLimitsRule()],
+          parseOptions: { maxTokens: MAX_QUERY_TOKENS },
           // The request carries the principal the AuthMiddleware authenticated.
           context: ({ req }: { req: unknown }) => ({ req }),
         }),

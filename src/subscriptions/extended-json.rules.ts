@@ -1,4 +1,5 @@
 import { Decimal128 } from 'bson';
+import { PROTOTYPE_KEYS } from '../common/http/request-hardening';
 
 /**
  * Strict Extended JSON v2 (canonical and relaxed) for values in pipelines: a type wrapper such
@@ -93,7 +94,7 @@ export function extendedJsonProblem(value: unknown, root = ''): string | undefin
     }
     const keys = Object.keys(current);
     for (const key of keys) {
-      if (FORBIDDEN_KEYS.has(key)) {
+      if (PROTOTYPE_KEYS.has(key)) {
         return `${join(path, key)}: the key "${key}" is not allowed`;
       }
     }

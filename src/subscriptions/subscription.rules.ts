@@ -4,6 +4,7 @@ import {
   type ErrorDetail,
   type Subscription,
 } from '@app/relay';
+import { extendedJsonProblem } from './extended-json.rules';
 import { SUBSCRIPTION_LIMITS } from './subscription.defaults';
 
 /**
@@ -71,6 +72,11 @@ export function pipelineViolations(pipeline: readonly unknown[]): string[] {
       reasons.push(`stage ${index} (${operator}) ${forbidden}`);
       return;
     }
+    const badValue = extendedJsonProblem(body, operator);
+    if (badValue) {
+      reasons.push(`stage ${index}: ${badValue}`);
+      return;
+    }
     const idProblem = idChange(operator, body);
     if (idProblem) {
       reasons.push(`stage ${index} (${operator}) ${idProblem}`);
@@ -110,31 +116,49 @@ const KEEP_ID_HINT = `must keep _id (the resume token), e.g. { "$mergeObjects": 
 
 function idChange(operator: string, body: unknown): string | undefined {
   switch (operator) {
-    case '$project':
-      return isPlainObject(body) && (body._id === 0 || body._id === false)
+    case '$project': {
+      // Only an inclusion keeps _id as it is: 0, false, an expression or a sub-path change it.
+      const changes = isPlainObject(body)
+        ? Object.entries(body).filter(
+            ([key, value]) => isIdPath(key) && !(value === true || (key === '_id' && value === 1)),
+          )
+        : [];
+      if (changes.length === 0) {
+        return undefined;
+      }
+      return changes.some(([, value]) => value === 0 || value === false)
         ? 'must not exclude _id (the resume token)'
-        : undefined;
+        : 'must not change _id (the resume token)';
+    }
     case '$unset': {
       const fields = Array.isArray(body) ? body : [body];
-      return fields.some(
-        (field) => field === '_id' || (typeof field === 'string' && field.startsWith('_id.')),
-      )
+      return fields.some((field) => typeof field === 'string' && isIdPath(field))
         ? 'must not remove _id (the resume token)'
         : undefined;
     }
     case '$set':
     case '$addFields':
-      return isPlainObject(body) &&
-        Object.keys(body).some((key) => key === '_id' || key.startsWith('_id.'))
+      return isPlainObject(body) && Object.keys(body).some(isIdPath)
         ? 'must not change _id (the resume token)'
         : undefined;
     case '$replaceRoot':
       return keepsId(isPlainObject(body) ? body.newRoot : undefined) ? undefined : KEEP_ID_HINT;
     case '$replaceWith':
       return keepsId(body) ? undefined : KEEP_ID_HINT;
+    case '$redact':
+      // $$DESCEND evaluates the expression again inside each embedded document, _id included,
+      // where $$PRUNE would remove the token; without it, $redact keeps or drops whole events.
+      return JSON.stringify(body).includes('$$DESCEND')
+        ? 'must not use $$DESCEND: it can prune _id (the resume token); keep or prune whole events'
+        : undefined;
     default:
       return undefined;
   }
+}
+
+/** `_id` or a path into it (`_id._data`), as MongoDB reads field paths. */
+function isIdPath(path: string): boolean {
+  return path === '_id' || path.startsWith('_id.');
 }
 
 /** A new root keeps the token when it is `{ _id: '$_id', ... }` or a $mergeObjects ending so. */

@@ -1,6 +1,7 @@
 import { EJSON, type Timestamp } from 'bson';
 import { SecretCipher, subscriptionState, type HandlerSpec, type Subscription } from '@app/relay';
 import type { HandlerView, SubscriptionView } from './dto/subscription.model';
+import { SubscriptionErrors } from './subscriptions.errors';
 
 /**
  * Header values are sealed unless declared public, and sealed ones are shown masked, like the
@@ -68,7 +69,17 @@ function toHandlerView(handler: HandlerSpec): HandlerView {
 export function pipelineFromExtendedJson(
   pipeline: Record<string, unknown>[],
 ): Record<string, unknown>[] {
-  return EJSON.deserialize(pipeline, { relaxed: true });
+  try {
+    return EJSON.deserialize(pipeline, { relaxed: true });
+  } catch (error) {
+    // The rules check Extended JSON first; this keeps anything they miss a 400, not a 500.
+    throw SubscriptionErrors.invalid([
+      {
+        field: 'source.pipeline',
+        reason: `invalid Extended JSON: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    ]);
+  }
 }
 
 export function pipelineToExtendedJson(

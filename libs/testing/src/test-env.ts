@@ -41,6 +41,8 @@ export function testEnv(
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     SECRET_KEY: TEST_SECRET_KEY,
     WEBHOOK_ALLOW_PRIVATE: 'true',
+    // Tests poll the API in loops; the limit itself has its own test.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   };
 }

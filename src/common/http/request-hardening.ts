@@ -14,6 +14,16 @@ import type { HttpExceptionFilter } from '../errors/http-exception.filter';
 export const MAX_BODY_DEPTH = 64;
 
 /**
+ * Keys that reach an object's prototype in JavaScript. Refused anywhere in a body: the object
+ * mappers would silently drop them (turning a pipeline filter into match-all) or worse.
+ */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
+/**
  * The Express layers every request passes before Nest sees it: a deadline for receiving the
  * request, JSON-only bodies (415 otherwise, which also stops cross-site form posts), the parser
  * with a size limit, and a nesting limit. Each refusal is an HttpException shaped by the one
@@ -85,20 +95,16 @@ export function requestHardening(options: {
     fail(toHttpException(error, options.bodyLimitBytes), request, response, next);
   };
 
-  const depth: RequestHandler = (request, response, next) => {
-    if (depthExceeds(request.body, MAX_BODY_DEPTH)) {
-      fail(
-        new BadRequestException(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels`),
-        request,
-        response,
-        next,
-      );
+  const shape: RequestHandler = (request, response, next) => {
+    const problem = bodyShapeProblem(request.body, MAX_BODY_DEPTH);
+    if (problem) {
+      fail(new BadRequestException(problem), request, response, next);
       return;
     }
     next();
   };
 
-  return [deadline, jsonOnly, parse, parseErrors, depth];
+  return [deadline, jsonOnly, parse, parseErrors, shape];
 }
 
 function hasBody(request: Request): boolean {
@@ -134,20 +140,27 @@ function toHttpException(error: unknown, limit: number): HttpException {
   }
 }
 
-/** Iterative, so a hostile depth cannot overflow the stack while it is measured. */
-export function depthExceeds(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
+/**
+ * Why a parsed body is refused: nested deeper than `max`, or a prototype key (named with its
+ * path). Iterative, so a hostile depth cannot overflow the stack while it is measured.
+ */
+export function bodyShapeProblem(value: unknown, max: number): string | undefined {
+  const stack: [unknown, number, string][] = [[value, 0, '']];
   while (stack.length > 0) {
-    const [current, level] = stack.pop()!;
+    const [current, level, path] = stack.pop()!;
     if (current === null || typeof current !== 'object') {
       continue;
     }
     if (level >= max) {
-      return true;
+      return `The request body is nested deeper than ${max} levels`;
     }
-    for (const child of Object.values(current)) {
-      stack.push([child, level + 1]);
+    for (const [key, child] of Object.entries(current)) {
+      const childPath = Array.isArray(current) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (!Array.isArray(current) && PROTOTYPE_KEYS.has(key)) {
+        return `${childPath}: the key "${key}" is not allowed`;
+      }
+      stack.push([child, level + 1, childPath]);
     }
   }
-  return false;
+  return undefined;
 }
