@@ -4,7 +4,10 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { ChangeRelayModule } from '@app/relay';
 import { LoggerModule } from 'nestjs-pino';
 import { AboutModule } from './about/about.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { formatGraphqlError } from './common/errors/graphql-error.formatter';
+import { MAX_QUERY_TOKENS, queryLimitsRule } from './common/graphql/query-limits';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -44,7 +47,13 @@ export class AppModule {
           autoSchemaFile: true,
           sortSchema: true,
           formatError: formatGraphqlError,
+          validationRules: [queryLimitsRule()],
+          parseOptions: { maxTokens: MAX_QUERY_TOKENS },
+          // The request carries the principal the AuthMiddleware authenticated.
+          context: ({ req }: { req: unknown }) => ({ req }),
         }),
+        AuthModule,
+        AuditModule,
         HealthModule,
         AboutModule,
         ChangeRelayModule.forRootAsync({
@@ -67,6 +76,11 @@ export class AppModule {
             // for the final checkpoint writes, lease releases and closing connections.
             shutdownTimeoutMs:
               c.shutdownGraceMs - Math.min(Math.floor(c.shutdownGraceMs / 2), 2_000),
+            webhookTargets: {
+              allowPrivate: c.webhookAllowPrivate,
+              allowedHosts: c.webhookAllowedHosts,
+            },
+            secretKeys: c.secretKeys,
           }),
         }),
         SubscriptionsModule,

@@ -5,7 +5,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import pino from 'pino';
+import type { Server as HttpServer } from 'node:http';
 import { AppModule } from './app.module';
+import { ApiTokensService } from './auth/api-tokens.service';
+import { authenticationMiddleware } from './auth/auth.middleware';
+import { requestHardening } from './common/http/request-hardening';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { AppConfig, loadConfig } from './config/app-config';
@@ -49,6 +53,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   try {
     app = await NestFactory.create(AppModule.forRoot(config, backend, options.imports ?? []), {
       bufferLogs: true,
+      // Bodies are parsed by requestHardening(), after authentication and the media type check.
+      bodyParser: false,
     });
   } catch (error) {
     await backend.stop();
@@ -60,6 +66,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   let url = '';
   if (options.listen ?? true) {
     await app.listen(config.port, config.host);
+    limitSlowClients(app.getHttpServer() as HttpServer, config);
     url = (await app.getUrl()).replace('[::1]', 'localhost');
     logger.log(`Change Relay ${version} listening on ${url}`, 'Bootstrap');
     logger.log(`REST API      ${url}/${API_PREFIX}`, 'Bootstrap');
@@ -77,10 +84,45 @@ export async function startServer(options: ServerOptions): Promise<Server> {
 
 function configureApp(app: INestApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
-  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  const filter = new HttpExceptionFilter();
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          baseUri: ["'none'"],
+          formAction: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
+  if (config.corsOrigins.length > 0) {
+    // Closed unless CORS_ORIGINS lists origins; never with credentials (tokens are headers).
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+      credentials: false,
+      allowedHeaders: ['authorization', 'content-type'],
+      maxAge: 600,
+    });
+  }
+  app.use(authenticationMiddleware(app.get(ApiTokensService), config, filter));
+  app.use(
+    ...requestHardening({
+      filter,
+      bodyLimitBytes: config.bodyLimitBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
+    }),
+  );
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(filter);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -89,9 +131,21 @@ function configureApp(app: INestApplication, config: AppConfig): void {
         `Admin API of ${config.serviceName}: subscriptions, handlers, instances, dead letters`,
       )
       .setVersion(version)
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An API token (see /api/v1/tokens) or, when configured, an OIDC JWT',
+      })
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);
+}
+
+/** Node's own deadlines, the backstop for clients too slow to even send their headers. */
+function limitSlowClients(server: HttpServer, config: AppConfig): void {
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = Math.min(config.requestTimeoutMs, 20_000);
 }
 
 async function closeServer(

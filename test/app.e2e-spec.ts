@@ -4,7 +4,7 @@ import request from 'supertest';
 import { MongoEmulator } from '@app/mongo-emulator';
 import { ConfigError } from '../src/config/app-config';
 import { Server, startServer } from '../src/bootstrap';
-import { testBackendKind, testEnv, waitFor } from '@app/testing';
+import { asAdmin, testBackendKind, testEnv, waitFor } from '@app/testing';
 
 describe('Change Relay server (bootstrap, health, config)', () => {
   describe('on the embedded backend', () => {
@@ -30,7 +30,7 @@ describe('Change Relay server (bootstrap, health, config)', () => {
     });
 
     it('tells over GraphQL which instance and backend answer', async () => {
-      const response = await request(server.app.getHttpServer())
+      const response = await asAdmin(server.app)
         .post('/graphql')
         .send({ query: '{ about { serviceName instanceId backend version } }' })
         .expect(200);
@@ -48,7 +48,7 @@ describe('Change Relay server (bootstrap, health, config)', () => {
     });
 
     it('answers unknown routes with the REST error shape', async () => {
-      const response = await request(server.app.getHttpServer()).get('/api/v1/nope').expect(404);
+      const response = await asAdmin(server.app).get('/api/v1/nope').expect(404);
       expect(response.body).toEqual({
         statusCode: 404,
         error: 'Not Found',

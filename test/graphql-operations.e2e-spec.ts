@@ -54,6 +54,7 @@ describe('Subscriptions through GraphQL', () => {
             url: receiver.urlFor('/gql'),
             secret,
             headers: { 'x-source': 'graphql' },
+            publicHeaders: ['x-source'],
           },
           delivery: { ordering: 'strict' },
         },

@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { RequireRole } from '../auth/auth.decorators';
 import { Query, Resolver } from '@nestjs/graphql';
 import { AppConfig } from '../config/app-config';
 import { MONGO_BACKEND } from '../database/database.tokens';
@@ -6,6 +7,7 @@ import type { MongoBackend } from '../database/mongo-backend';
 import { About } from './about.model';
 import { version } from '../../package.json';
 
+@RequireRole('viewer')
 @Resolver(() => About)
 export class AboutResolver {
   constructor(

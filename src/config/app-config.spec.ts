@@ -1,5 +1,9 @@
 import { AppConfig, ConfigError, loadConfig } from './app-config';
 
+const ADMIN = 'admin-token-0123456789abcdef';
+const KEY_HEX = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+const KEY_BASE64 = Buffer.alloc(32, 7).toString('base64');
+
 describe(loadConfig.name, () => {
   it('applies the documented defaults to an empty environment', () => {
     const config = loadConfig({});
@@ -22,7 +26,18 @@ describe(loadConfig.name, () => {
       checkpointIntervalMs: 1_000,
       reconcileIntervalMs: 5_000,
       metricsFlushIntervalMs: 5_000,
+      authDisabled: false,
+      adminToken: undefined,
+      metricsAuth: false,
+      corsOrigins: [],
+      secretKeyGenerated: true,
+      webhookAllowedHosts: [],
+      webhookAllowPrivate: false,
+      bodyLimitBytes: 1024 * 1024,
+      requestTimeoutMs: 30_000,
+      rateLimitPerMinute: 600,
     });
+    expect(config.secretKeys).toHaveLength(1);
     expect(config.instanceId).toMatch(new RegExp(`-${process.pid}$`));
   });
 
@@ -46,6 +61,17 @@ describe(loadConfig.name, () => {
       CHECKPOINT_INTERVAL_MS: '250',
       RECONCILE_INTERVAL_MS: '2000',
       METRICS_FLUSH_INTERVAL_MS: '1000',
+      AUTH_DISABLED: 'true',
+      ADMIN_TOKEN: ADMIN,
+      METRICS_AUTH: 'true',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:8080',
+      SECRET_KEY: KEY_HEX,
+      SECRET_KEY_PREVIOUS: KEY_BASE64,
+      WEBHOOK_ALLOWED_HOSTS: 'hooks.internal,*.svc.local:8443',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      BODY_LIMIT_KB: '64',
+      REQUEST_TIMEOUT_MS: '5000',
+      RATE_LIMIT_PER_MINUTE: '0',
     });
     expect(config).toEqual(
       new AppConfig({
@@ -67,6 +93,17 @@ describe(loadConfig.name, () => {
         checkpointIntervalMs: 250,
         reconcileIntervalMs: 2000,
         metricsFlushIntervalMs: 1000,
+        authDisabled: true,
+        adminToken: ADMIN,
+        metricsAuth: true,
+        corsOrigins: ['https://a.example.com', 'http://localhost:8080'],
+        secretKeys: [Buffer.from(KEY_HEX, 'hex'), Buffer.from(KEY_BASE64, 'base64')],
+        secretKeyGenerated: false,
+        webhookAllowedHosts: ['hooks.internal', '*.svc.local:8443'],
+        webhookAllowPrivate: true,
+        bodyLimitBytes: 64 * 1024,
+        requestTimeoutMs: 5000,
+        rateLimitPerMinute: 0,
       }),
     );
   });
@@ -83,6 +120,13 @@ describe(loadConfig.name, () => {
     ['RUN_WORKERS', 'maybe'],
     ['MAX_SUBSCRIPTIONS_PER_INSTANCE', '0'],
     ['MAX_BUFFERED_BYTES', '10'],
+    ['AUTH_DISABLED', 'yes'],
+    ['ADMIN_TOKEN', 'short'],
+    ['SECRET_KEY', 'not-a-key'],
+    ['SECRET_KEY_PREVIOUS', 'abc'],
+    ['CORS_ORIGINS', 'evil.com'],
+    ['WEBHOOK_ALLOW_PRIVATE', '1'],
+    ['BODY_LIMIT_KB', '0'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const error = captureError(() => loadConfig({ [name]: value }));
     expect(error).toBeInstanceOf(ConfigError);
@@ -95,6 +139,10 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(
       /PORT.*LOG_LEVEL|LOG_LEVEL.*PORT/,
     );
+  });
+
+  it('requires SECRET_KEY with an external MongoDB, where secrets outlive the process', () => {
+    expect(() => loadConfig({ MONGODB_URI: 'mongodb://db:27017' })).toThrow(/SECRET_KEY/);
   });
 
   it('treats blank values as unset', () => {

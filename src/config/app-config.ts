@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -28,6 +29,27 @@ export class AppConfig {
   readonly checkpointIntervalMs: number;
   readonly reconcileIntervalMs: number;
   readonly metricsFlushIntervalMs: number;
+  /** Explicit opt-out of authentication (AUTH_DISABLED=true): every caller is an admin. */
+  readonly authDisabled: boolean;
+  /** The initial admin token (ADMIN_TOKEN); unset: one is generated at first start. */
+  readonly adminToken: string | undefined;
+  /** /metrics needs a bearer token (any role) when true. */
+  readonly metricsAuth: boolean;
+  /** Browser origins allowed by CORS; empty: CORS closed. `*` allows any origin. */
+  readonly corsOrigins: readonly string[];
+  /** AES-256-GCM keys for secrets at rest: the current one first, then previous ones (rotation). */
+  readonly secretKeys: readonly Buffer[];
+  /** True when SECRET_KEY was unset and the key was generated for this process only. */
+  readonly secretKeyGenerated: boolean;
+  /** Webhook hosts allowed even when they resolve to private addresses (`*.example.com` allowed). */
+  readonly webhookAllowedHosts: readonly string[];
+  /** WEBHOOK_ALLOW_PRIVATE=true: webhooks may target loopback, private and link-local addresses. */
+  readonly webhookAllowPrivate: boolean;
+  readonly bodyLimitBytes: number;
+  /** A request must arrive completely within this time, or it ends in 408. */
+  readonly requestTimeoutMs: number;
+  /** Requests per minute per token (per address when anonymous); 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -59,6 +81,12 @@ export function loadConfig(env: Environment): AppConfig {
     });
     throw new ConfigError(`Invalid configuration: ${reasons.join('; ')}`);
   }
+  if (vars.MONGODB_URI && !vars.SECRET_KEY) {
+    // A key generated per process would make the stored secrets unreadable after a restart.
+    throw new ConfigError(
+      'Invalid configuration: SECRET_KEY is required with MONGODB_URI (webhook secrets are encrypted at rest with it; openssl rand -base64 32)',
+    );
+  }
   return new AppConfig({
     port: vars.PORT ?? 3000,
     host: vars.HOST ?? '127.0.0.1',
@@ -78,7 +106,33 @@ export function loadConfig(env: Environment): AppConfig {
     checkpointIntervalMs: vars.CHECKPOINT_INTERVAL_MS ?? 1_000,
     reconcileIntervalMs: vars.RECONCILE_INTERVAL_MS ?? 5_000,
     metricsFlushIntervalMs: vars.METRICS_FLUSH_INTERVAL_MS ?? 5_000,
+    authDisabled: vars.AUTH_DISABLED === 'true',
+    adminToken: vars.ADMIN_TOKEN,
+    metricsAuth: vars.METRICS_AUTH === 'true',
+    corsOrigins: list(vars.CORS_ORIGINS),
+    secretKeys: [
+      ...(vars.SECRET_KEY ? [decodeKey(vars.SECRET_KEY)] : [randomBytes(32)]),
+      ...list(vars.SECRET_KEY_PREVIOUS).map(decodeKey),
+    ],
+    secretKeyGenerated: !vars.SECRET_KEY,
+    webhookAllowedHosts: list(vars.WEBHOOK_ALLOWED_HOSTS).map((host) => host.toLowerCase()),
+    webhookAllowPrivate: vars.WEBHOOK_ALLOW_PRIVATE === 'true',
+    bodyLimitBytes: (vars.BODY_LIMIT_KB ?? 1024) * 1024,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS ?? 30_000,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 600,
   });
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** 64 hex digits or base64 of 32 bytes (the pattern checked which one). */
+function decodeKey(value: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {
@@ -105,4 +159,15 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   CHECKPOINT_INTERVAL_MS = undefined;
   RECONCILE_INTERVAL_MS = undefined;
   METRICS_FLUSH_INTERVAL_MS = undefined;
+  AUTH_DISABLED = undefined;
+  ADMIN_TOKEN = undefined;
+  METRICS_AUTH = undefined;
+  CORS_ORIGINS = undefined;
+  SECRET_KEY = undefined;
+  SECRET_KEY_PREVIOUS = undefined;
+  WEBHOOK_ALLOWED_HOSTS = undefined;
+  WEBHOOK_ALLOW_PRIVATE = undefined;
+  BODY_LIMIT_KB = undefined;
+  REQUEST_TIMEOUT_MS = undefined;
+  RATE_LIMIT_PER_MINUTE = undefined;
 }

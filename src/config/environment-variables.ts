@@ -40,6 +40,14 @@ function IntegerVariable(name: string, min: number, max: number): PropertyDecora
     Max(max, { message })(target, key);
   };
 }
+/** A 256-bit key as 64 hex digits or 44 base64 characters (`openssl rand -base64 32`). */
+const SECRET_KEY_SOURCE = '(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)';
+const SECRET_KEY_PATTERN = new RegExp(`^${SECRET_KEY_SOURCE}$`);
+const SECRET_KEY_LIST_PATTERN = new RegExp(
+  `^${SECRET_KEY_SOURCE}(\\s*,\\s*${SECRET_KEY_SOURCE})*$`,
+);
+const SECRET_KEY_REASON = (name: string) =>
+  `${name} must be a 256-bit key: 64 hex digits or 44 base64 characters (openssl rand -base64 32)`;
 
 /** Strict integer parsing: `"12abc"` and `""` stay invalid instead of becoming 12 or 0. */
 const toInteger = ({ value }: { value: unknown }): unknown =>
@@ -136,4 +144,67 @@ export class EnvironmentVariables {
 
   @IntegerVariable('METRICS_FLUSH_INTERVAL_MS', 100, 600_000)
   METRICS_FLUSH_INTERVAL_MS?: number;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'AUTH_DISABLED must be true or false' })
+  AUTH_DISABLED?: 'true' | 'false';
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{24,256}$/, {
+    message: 'ADMIN_TOKEN must be 24-256 printable characters without spaces',
+  })
+  ADMIN_TOKEN?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'METRICS_AUTH must be true or false' })
+  METRICS_AUTH?: 'true' | 'false';
+
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,]+)(\s*,\s*https?:\/\/[^\s,]+)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @Matches(SECRET_KEY_PATTERN, { message: SECRET_KEY_REASON('SECRET_KEY') })
+  SECRET_KEY?: string;
+
+  @IsOptional()
+  @Matches(SECRET_KEY_LIST_PATTERN, {
+    message: `${SECRET_KEY_REASON('SECRET_KEY_PREVIOUS')}, comma-separated`,
+  })
+  SECRET_KEY_PREVIOUS?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.*-]+(:\d{1,5})?(\s*,\s*[A-Za-z0-9.*-]+(:\d{1,5})?)*$/, {
+    message: 'WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names or IP addresses',
+  })
+  WEBHOOK_ALLOWED_HOSTS?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE?: 'true' | 'false';
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
+  @Min(1, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
+  @Max(10_240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
+  BODY_LIMIT_KB?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'REQUEST_TIMEOUT_MS must be an integer from 1000 to 600000' })
+  @Min(1000, { message: 'REQUEST_TIMEOUT_MS must be an integer from 1000 to 600000' })
+  @Max(600_000, { message: 'REQUEST_TIMEOUT_MS must be an integer from 1000 to 600000' })
+  REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000 (0 = off)' })
+  @Min(0, { message: 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000 (0 = off)' })
+  @Max(1_000_000, {
+    message: 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000 (0 = off)',
+  })
+  RATE_LIMIT_PER_MINUTE?: number;
 }

@@ -1,9 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/auth.decorators';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HandlerInfoView } from './dto/handler-info.model';
 import { HandlersService } from './handlers.service';
 
 @ApiTags('handlers')
+@RequireRole('viewer')
+@ApiBearerAuth()
 @Controller('handlers')
 export class HandlersController {
   constructor(private readonly handlers: HandlersService) {}

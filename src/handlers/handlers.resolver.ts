@@ -1,7 +1,9 @@
 import { Query, Resolver } from '@nestjs/graphql';
+import { RequireRole } from '../auth/auth.decorators';
 import { HandlerInfoView } from './dto/handler-info.model';
 import { HandlersService } from './handlers.service';
 
+@RequireRole('viewer')
 @Resolver(() => HandlerInfoView)
 export class HandlersResolver {
   constructor(private readonly handlersService: HandlersService) {}

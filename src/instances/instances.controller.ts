@@ -1,9 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/auth.decorators';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InstanceView } from './dto/instance.model';
 import { InstancesService } from './instances.service';
 
 @ApiTags('instances')
+@RequireRole('viewer')
+@ApiBearerAuth()
 @Controller('instances')
 export class InstancesController {
   constructor(private readonly instances: InstancesService) {}

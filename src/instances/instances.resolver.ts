@@ -1,7 +1,9 @@
 import { Query, Resolver } from '@nestjs/graphql';
+import { RequireRole } from '../auth/auth.decorators';
 import { InstanceView } from './dto/instance.model';
 import { InstancesService } from './instances.service';
 
+@RequireRole('viewer')
 @Resolver(() => InstanceView)
 export class InstancesResolver {
   constructor(private readonly instancesService: InstancesService) {}

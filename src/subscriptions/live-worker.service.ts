@@ -6,6 +6,7 @@ import {
   OwnerCommandsClient,
   SubscriptionsRepository,
 } from '@app/relay';
+import { canAccessService, type Principal } from '../auth/principal';
 import type { LiveWorkerView } from './dto/live-worker.model';
 import { SubscriptionErrors } from './subscriptions.errors';
 
@@ -33,9 +34,9 @@ export class LiveWorkerService {
     private readonly commands: OwnerCommandsClient,
   ) {}
 
-  async live(name: string): Promise<LiveWorkerView> {
+  async live(name: string, caller: Principal): Promise<LiveWorkerView> {
     const subscription = await this.subscriptions.findByName(name);
-    if (!subscription) {
+    if (!subscription || !canAccessService(caller, subscription.serviceName)) {
       throw SubscriptionErrors.notFound(name);
     }
     const lease = await this.leases.find(name);

@@ -1,6 +1,10 @@
 import { Timestamp } from 'bson';
 import type { Instance, Lease, Subscription } from '@app/relay';
-import { describeStatus, type StatusSources } from './subscription-status.service';
+import {
+  describeStatus,
+  withErrorClassOnly,
+  type StatusSources,
+} from './subscription-status.service';
 import { definitionFromDraft, draftFromCreateInput } from './subscription.draft';
 
 const now = new Date('2026-03-01T12:00:00Z');
@@ -136,6 +140,23 @@ describe(describeStatus.name, () => {
     );
     expect(status.lastError).toEqual(lastError);
     expect(status.warnings).toEqual(['The worker is restarting after an error: connection reset']);
+  });
+
+  it.each([
+    ['POST http://10.0.0.7:8080/hook answered 403', 'the target answered 4xx (details for admins)'],
+    [
+      'POST http://10.0.0.7:22/ failed: connect ECONNREFUSED 10.0.0.7:22',
+      'the worker failed (details for admins)',
+    ],
+  ])('shows a non-admin only the class of the error "%s"', (message, shown) => {
+    const lastError = { message, at: now };
+    const status = withErrorClassOnly(
+      describeStatus(
+        sources({ lease: lease({ status: { ...lease().status, state: 'backoff', lastError } }) }),
+      ),
+    );
+    expect(status.lastError?.message).toBe(shown);
+    expect(JSON.stringify(status)).not.toContain('10.0.0.7');
   });
 
   it('tells an operator how to leave stale, and nothing else', () => {

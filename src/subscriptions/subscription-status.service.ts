@@ -14,6 +14,7 @@ import {
   type SubscriptionTotals,
 } from '@app/relay';
 import type { Timestamp } from 'bson';
+import { canAccessService, type Principal } from '../auth/principal';
 import { InstancesService } from '../instances/instances.service';
 import { ClusterClock } from './cluster-clock';
 import type { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
@@ -53,25 +54,31 @@ export class SubscriptionStatusService {
     private readonly clock: ClusterClock,
   ) {}
 
-  async status(name: string): Promise<SubscriptionStatusView> {
+  async status(name: string, caller: Principal): Promise<SubscriptionStatusView> {
     const subscription = await this.subscriptions.findByName(name);
-    if (!subscription) {
+    if (!subscription || !canAccessService(caller, subscription.serviceName)) {
       throw SubscriptionErrors.notFound(name);
     }
-    const [status] = await this.describe([subscription]);
+    const [status] = await this.describe([subscription], caller);
     return status;
   }
 
-  /** The statuses of the subscriptions the filter selects, sorted by name. */
-  async list(args: ListSubscriptionsArgs): Promise<SubscriptionStatusView[]> {
+  /** The statuses of the subscriptions the filter selects (and the caller may see), by name. */
+  async list(args: ListSubscriptionsArgs, caller: Principal): Promise<SubscriptionStatusView[]> {
     const subscriptions = await this.subscriptions.list({
       serviceName: args.service ?? undefined,
       state: args.state ?? undefined,
     });
-    return this.describe(subscriptions);
+    return this.describe(
+      subscriptions.filter((s) => canAccessService(caller, s.serviceName)),
+      caller,
+    );
   }
 
-  private async describe(subscriptions: Subscription[]): Promise<SubscriptionStatusView[]> {
+  private async describe(
+    subscriptions: Subscription[],
+    caller: Principal,
+  ): Promise<SubscriptionStatusView[]> {
     if (subscriptions.length === 0) {
       return [];
     }
@@ -86,8 +93,8 @@ export class SubscriptionStatusService {
     ]);
     const leaseByName = new Map(leases.map((lease) => [lease.subscription, lease]));
     const now = new Date();
-    return subscriptions.map((subscription) =>
-      describeStatus({
+    return subscriptions.map((subscription) => {
+      const status = describeStatus({
         subscription,
         lease: leaseByName.get(subscription.name) ?? null,
         checkpoint: checkpoints.get(subscription.name) ?? null,
@@ -95,9 +102,27 @@ export class SubscriptionStatusService {
         liveInstances,
         clusterTime,
         now,
-      }),
-    );
+      });
+      // Error texts name hosts, ports and answers (a port scanner in the wrong hands): admins only.
+      return caller.role === 'admin' ? status : withErrorClassOnly(status);
+    });
   }
+}
+
+/** The status with its last error reduced to its class: "answered 4xx", or "failed". */
+export function withErrorClassOnly(status: SubscriptionStatusView): SubscriptionStatusView {
+  const lastError = status.lastError;
+  if (!lastError) {
+    return status;
+  }
+  const answered = /answered (\d)\d\d\b/.exec(lastError.message);
+  const message = answered
+    ? `the target answered ${answered[1]}xx (details for admins)`
+    : 'the worker failed (details for admins)';
+  const warnings = status.warnings.map((warning) =>
+    warning.includes(lastError.message) ? warning.replace(lastError.message, message) : warning,
+  );
+  return { ...status, lastError: { ...lastError, message }, warnings };
 }
 
 /** Pure: the status an operator sees, from what the collections hold. */

@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
 import { SubscriptionStatusView } from './dto/subscription-status.model';
 import { SubscriptionStatusService } from './subscription-status.service';
@@ -16,7 +18,11 @@ export class SubscriptionStatusesController {
       'Statuses of the subscriptions the filter selects, sorted by name (a few reads, whatever their number)',
   })
   @ApiOkResponse({ type: [SubscriptionStatusView] })
-  list(@Query() args: ListSubscriptionsArgs): Promise<SubscriptionStatusView[]> {
-    return this.statuses.list(args);
+  @RequireRole('viewer')
+  list(
+    @Query() args: ListSubscriptionsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionStatusView[]> {
+    return this.statuses.list(args, caller);
   }
 }

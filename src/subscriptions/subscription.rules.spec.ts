@@ -23,7 +23,7 @@ describe('subscription rules', () => {
           $unset: 'fullDocument.secret',
           $replaceRoot: { newRoot: { $mergeObjects: ['$fullDocument', { _id: '$_id' }] } },
           $replaceWith: { _id: '$_id', doc: '$fullDocument' },
-          $redact: { $cond: [{ $eq: ['$level', 5] }, '$$PRUNE', '$$DESCEND'] },
+          $redact: { $cond: [{ $eq: ['$level', 5] }, '$$PRUNE', '$$KEEP'] },
         };
         expect(pipelineViolations([{ [stage]: bodies[stage] }])).toEqual([]);
       },
@@ -94,8 +94,36 @@ describe('subscription rules', () => {
       );
     });
 
+    it.each([
+      [{ $project: { _id: '$fullDocument._id' } }],
+      [{ $project: { _id: { $literal: 1 } } }],
+      [{ $project: { _id: '0' } }],
+      [{ $project: { _id: { $numberInt: '0' } } }],
+      [{ $project: { '_id._data': 0 } }],
+      [{ $unset: '_id._data' }],
+      [{ $set: { '_id._data': 'forged' } }],
+      [{ $redact: { $cond: [{ $eq: ['$x', 1] }, '$$PRUNE', '$$DESCEND'] } }],
+      [{ $replaceRoot: { newRoot: { $mergeObjects: [{ _id: '$_id' }, '$fullDocument'] } } }],
+    ])('refuses %j, which would lose the resume token at the first event', (stage) => {
+      expect(pipelineViolations([stage])).toEqual([expect.stringMatching(/_id|DESCEND/)]);
+    });
+
+    it('keeps an inclusion projection of _id', () => {
+      expect(pipelineViolations([{ $project: { _id: 1, fullDocument: 1 } }])).toEqual([]);
+      expect(pipelineViolations([{ $project: { fullDocument: 0 } }])).toEqual([]);
+    });
+
+    it.each([
+      [{ $match: { at: { $date: 'not a date' } } }, /stage 0: \$match\.at\.\$date: \$date must be/],
+      [{ $match: { _id: { $oid: 'nope' } } }, /\$match\._id\.\$oid/],
+      [JSON.parse('{"$match": {"__proto__": {"x": 1}}}'), /"__proto__" is not allowed/],
+      [{ $match: { constructor: 'x' } }, /"constructor" is not allowed/],
+    ])('refuses invalid Extended JSON or prototype keys in %j', (stage, reason) => {
+      expect(pipelineViolations([stage])).toEqual([expect.stringMatching(reason)]);
+    });
+
     it('refuses stages that would change or drop _id (the resume token)', () => {
-      expect(pipelineViolations([{ $project: { _id: 0 } }])[0]).toContain('must not exclude _id');
+      expect(pipelineViolations([{ $project: { _id: 0 } }])[0]).toContain('must not exclude');
       expect(pipelineViolations([{ $unset: ['a', '_id'] }])[0]).toContain('must not remove _id');
       expect(pipelineViolations([{ $set: { _id: 'x' } }])[0]).toContain('must not change _id');
       expect(pipelineViolations([{ $addFields: { '_id.a': 1 } }])[0]).toContain(

@@ -4,6 +4,7 @@ import {
   type ErrorDetail,
   type Subscription,
 } from '@app/relay';
+import { extendedJsonProblem } from './extended-json.rules';
 import { SUBSCRIPTION_LIMITS } from './subscription.defaults';
 
 /**
@@ -20,6 +21,8 @@ export interface HandlerDraft {
   secret?: string;
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /** Header names whose values are not secret: stored in clear and shown by the API. */
+  publicHeaders?: string[];
 }
 
 /** The operator-defined part of a subscription, before the service adds state and timestamps. */
@@ -69,6 +72,11 @@ export function pipelineViolations(pipeline: readonly unknown[]): string[] {
       reasons.push(`stage ${index} (${operator}) ${forbidden}`);
       return;
     }
+    const badValue = extendedJsonProblem(body, operator);
+    if (badValue) {
+      reasons.push(`stage ${index}: ${badValue}`);
+      return;
+    }
     const idProblem = idChange(operator, body);
     if (idProblem) {
       reasons.push(`stage ${index} (${operator}) ${idProblem}`);
@@ -108,31 +116,49 @@ const KEEP_ID_HINT = `must keep _id (the resume token), e.g. { "$mergeObjects": 
 
 function idChange(operator: string, body: unknown): string | undefined {
   switch (operator) {
-    case '$project':
-      return isPlainObject(body) && (body._id === 0 || body._id === false)
+    case '$project': {
+      // Only an inclusion keeps _id as it is: 0, false, an expression or a sub-path change it.
+      const changes = isPlainObject(body)
+        ? Object.entries(body).filter(
+            ([key, value]) => isIdPath(key) && !(value === true || (key === '_id' && value === 1)),
+          )
+        : [];
+      if (changes.length === 0) {
+        return undefined;
+      }
+      return changes.some(([, value]) => value === 0 || value === false)
         ? 'must not exclude _id (the resume token)'
-        : undefined;
+        : 'must not change _id (the resume token)';
+    }
     case '$unset': {
       const fields = Array.isArray(body) ? body : [body];
-      return fields.some(
-        (field) => field === '_id' || (typeof field === 'string' && field.startsWith('_id.')),
-      )
+      return fields.some((field) => typeof field === 'string' && isIdPath(field))
         ? 'must not remove _id (the resume token)'
         : undefined;
     }
     case '$set':
     case '$addFields':
-      return isPlainObject(body) &&
-        Object.keys(body).some((key) => key === '_id' || key.startsWith('_id.'))
+      return isPlainObject(body) && Object.keys(body).some(isIdPath)
         ? 'must not change _id (the resume token)'
         : undefined;
     case '$replaceRoot':
       return keepsId(isPlainObject(body) ? body.newRoot : undefined) ? undefined : KEEP_ID_HINT;
     case '$replaceWith':
       return keepsId(body) ? undefined : KEEP_ID_HINT;
+    case '$redact':
+      // $$DESCEND evaluates the expression again inside each embedded document, _id included,
+      // where $$PRUNE would remove the token; without it, $redact keeps or drops whole events.
+      return JSON.stringify(body).includes('$$DESCEND')
+        ? 'must not use $$DESCEND: it can prune _id (the resume token); keep or prune whole events'
+        : undefined;
     default:
       return undefined;
   }
+}
+
+/** `_id` or a path into it (`_id._data`), as MongoDB reads field paths. */
+function isIdPath(path: string): boolean {
+  return path === '_id' || path.startsWith('_id.');
 }
 
 /** A new root keeps the token when it is `{ _id: '$_id', ... }` or a $mergeObjects ending so. */
@@ -186,7 +212,34 @@ export function headerViolations(headers: Record<string, unknown>): string[] {
   return reasons;
 }
 
-const WEBHOOK_ONLY_FIELDS = ['url', 'secret', 'timeoutMs', 'headers'] as const;
+const WEBHOOK_ONLY_FIELDS = ['url', 'secret', 'timeoutMs', 'headers', 'publicHeaders'] as const;
+
+/** Query parameter names that carry credentials; they belong in a (sealed) header instead. */
+const CREDENTIAL_PARAMETER = /token|secret|sig|key|pass|pwd|auth|credential|session/i;
+
+/** Why a webhook URL is refused: credentials in it would be stored and shown in clear. */
+export function urlViolations(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const reasons: string[] = [];
+  if (parsed.username || parsed.password) {
+    reasons.push(
+      'must not carry credentials (user:password@); send them in a header, which is stored encrypted',
+    );
+  }
+  for (const name of new Set(parsed.searchParams.keys())) {
+    if (CREDENTIAL_PARAMETER.test(name)) {
+      reasons.push(
+        `query parameter "${name}" looks like a credential; send it in a header, which is stored encrypted`,
+      );
+    }
+  }
+  return reasons;
+}
 
 /** The handler union: each type's required fields present, the other type's fields absent. */
 export function handlerViolations(handler: HandlerDraft, path = 'handler'): ErrorDetail[] {
@@ -208,6 +261,10 @@ export function handlerViolations(handler: HandlerDraft, path = 'handler'): Erro
     case 'webhook':
       if (handler.url === undefined) {
         details.push({ field: `${path}.url`, reason: 'url is required when type is webhook' });
+      } else {
+        details.push(
+          ...urlViolations(handler.url).map((reason) => ({ field: `${path}.url`, reason })),
+        );
       }
       if (handler.name !== undefined) {
         details.push({
@@ -226,9 +283,32 @@ export function handlerViolations(handler: HandlerDraft, path = 'handler'): Erro
   return details;
 }
 
-/** Every cross-field rule of a complete subscription (a create, or a PATCH merged onto the stored one). */
-export function subscriptionViolations(draft: SubscriptionDraft, now: Date): ErrorDetail[] {
+/** MongoDB's own databases: never watched. */
+export const SYSTEM_DATABASES = ['admin', 'local', 'config'] as const;
+
+/**
+ * Every cross-field rule of a complete subscription (a create, or a PATCH merged onto the stored
+ * one). `metadataDatabase` is Change Relay's own database: watching it would deliver every
+ * subscription's definition, and with it what its secrets are sealed as, to the watcher.
+ */
+export function subscriptionViolations(
+  draft: SubscriptionDraft,
+  now: Date,
+  options: { metadataDatabase?: string } = {},
+): ErrorDetail[] {
   const details = handlerViolations(draft.handler);
+  const database = draft.source.database.toLowerCase();
+  if ((SYSTEM_DATABASES as readonly string[]).includes(database)) {
+    details.push({
+      field: 'source.database',
+      reason: `${draft.source.database} is a MongoDB system database and cannot be watched`,
+    });
+  } else if (options.metadataDatabase?.toLowerCase() === database) {
+    details.push({
+      field: 'source.database',
+      reason: `${draft.source.database} is Change Relay's own metadata database (MONGODB_DB) and cannot be watched`,
+    });
+  }
   details.push(
     ...pipelineViolations(draft.source.pipeline).map((reason) => ({
       field: 'source.pipeline',

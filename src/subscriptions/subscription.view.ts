@@ -1,8 +1,12 @@
 import { EJSON, type Timestamp } from 'bson';
-import { subscriptionState, type HandlerSpec, type Subscription } from '@app/relay';
+import { SecretCipher, subscriptionState, type HandlerSpec, type Subscription } from '@app/relay';
 import type { HandlerView, SubscriptionView } from './dto/subscription.model';
+import { SubscriptionErrors } from './subscriptions.errors';
 
-/** Header names whose values are credentials: shown masked, like the signing secret. */
+/**
+ * Header values are sealed unless declared public, and sealed ones are shown masked, like the
+ * signing secret; values stored before encryption at rest are masked by their name.
+ */
 const CREDENTIAL_HEADER =
   /authorization|cookie|token|secret|password|api[-_]?key|signature|credential/i;
 export const MASKED_VALUE = '***';
@@ -51,7 +55,7 @@ function toHandlerView(handler: HandlerSpec): HandlerView {
         headers: Object.fromEntries(
           Object.entries(handler.headers).map(([name, value]) => [
             name,
-            CREDENTIAL_HEADER.test(name) ? MASKED_VALUE : value,
+            SecretCipher.isSealed(value) || CREDENTIAL_HEADER.test(name) ? MASKED_VALUE : value,
           ]),
         ),
       };
@@ -65,7 +69,17 @@ function toHandlerView(handler: HandlerSpec): HandlerView {
 export function pipelineFromExtendedJson(
   pipeline: Record<string, unknown>[],
 ): Record<string, unknown>[] {
-  return EJSON.deserialize(pipeline, { relaxed: true });
+  try {
+    return EJSON.deserialize(pipeline, { relaxed: true });
+  } catch (error) {
+    // The rules check Extended JSON first; this keeps anything they miss a 400, not a 500.
+    throw SubscriptionErrors.invalid([
+      {
+        field: 'source.pipeline',
+        reason: `invalid Extended JSON: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    ]);
+  }
 }
 
 export function pipelineToExtendedJson(

@@ -20,7 +20,10 @@ import {
   ApiOperation,
   ApiPreconditionFailedResponse,
   ApiTags,
+  ApiBearerAuth,
 } from '@nestjs/swagger';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { CreateSubscriptionInput } from './dto/create-subscription.input';
 import { LiveWorkerView } from './dto/live-worker.model';
 import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
@@ -33,6 +36,7 @@ import { SubscriptionsService } from './subscriptions.service';
 
 /** REST adapter of the subscriptions API (under /api/v1). Errors have the shape of src/common/errors. */
 @ApiTags('subscriptions')
+@ApiBearerAuth()
 @ApiNotFoundResponse({ description: 'No subscription has this name' })
 @Controller('subscriptions')
 export class SubscriptionsController {
@@ -49,22 +53,34 @@ export class SubscriptionsController {
   @ApiCreatedResponse({ type: SubscriptionView })
   @ApiBadRequestResponse({ description: 'Invalid input; `details` names each field and why' })
   @ApiConflictResponse({ description: 'A subscription has this name' })
-  create(@Body() input: CreateSubscriptionInput): Promise<SubscriptionView> {
-    return this.subscriptions.create(input);
+  @RequireRole('admin')
+  create(
+    @Body() input: CreateSubscriptionInput,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.create(input, caller);
   }
 
   @Get()
   @ApiOperation({ summary: 'List subscriptions, sorted by name' })
   @ApiOkResponse({ type: [SubscriptionView] })
-  list(@Query() args: ListSubscriptionsArgs): Promise<SubscriptionView[]> {
-    return this.subscriptions.list(args);
+  @RequireRole('viewer')
+  list(
+    @Query() args: ListSubscriptionsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView[]> {
+    return this.subscriptions.list(args, caller);
   }
 
   @Get(':name')
   @ApiOperation({ summary: 'Get a subscription (secrets are never returned)' })
   @ApiOkResponse({ type: SubscriptionView })
-  get(@Param('name') name: string): Promise<SubscriptionView> {
-    return this.subscriptions.get(name);
+  @RequireRole('viewer')
+  get(
+    @Param('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.get(name, caller);
   }
 
   @Patch(':name')
@@ -73,27 +89,34 @@ export class SubscriptionsController {
   })
   @ApiOkResponse({ type: SubscriptionView })
   @ApiBadRequestResponse({ description: 'Invalid input, or the merged subscription is invalid' })
+  @RequireRole('admin')
   update(
     @Param('name') name: string,
     @Body() patch: UpdateSubscriptionInput,
+    @CurrentPrincipal() caller: Principal,
   ): Promise<SubscriptionView> {
-    return this.subscriptions.update(name, patch);
+    return this.subscriptions.update(name, patch, caller);
   }
 
   @Delete(':name')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a subscription; its worker stops' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  delete(@Param('name') name: string): Promise<void> {
-    return this.subscriptions.delete(name);
+  @RequireRole('admin')
+  delete(@Param('name') name: string, @CurrentPrincipal() caller: Principal): Promise<void> {
+    return this.subscriptions.delete(name, caller);
   }
 
   @Post(':name/pause')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Stop delivering; the checkpoint is kept' })
   @ApiOkResponse({ type: SubscriptionView })
-  pause(@Param('name') name: string): Promise<SubscriptionView> {
-    return this.subscriptions.pause(name);
+  @RequireRole('operator')
+  pause(
+    @Param('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.pause(name, caller);
   }
 
   @Post(':name/resume')
@@ -101,16 +124,24 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Deliver again, from the checkpoint' })
   @ApiOkResponse({ type: SubscriptionView })
   @ApiPreconditionFailedResponse({ description: 'The subscription is stale: reset it' })
-  resume(@Param('name') name: string): Promise<SubscriptionView> {
-    return this.subscriptions.resume(name);
+  @RequireRole('operator')
+  resume(
+    @Param('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.resume(name, caller);
   }
 
   @Post(':name/reset')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Start again from now, dropping the checkpoint; the way out of stale' })
   @ApiOkResponse({ type: SubscriptionView })
-  reset(@Param('name') name: string): Promise<SubscriptionView> {
-    return this.subscriptions.reset(name);
+  @RequireRole('operator')
+  reset(
+    @Param('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.reset(name, caller);
   }
 
   @Get(':name/status')
@@ -119,8 +150,12 @@ export class SubscriptionsController {
       'Desired and actual state, owner, lease, checkpoint, lag, counters, last error, warnings',
   })
   @ApiOkResponse({ type: SubscriptionStatusView })
-  status(@Param('name') name: string): Promise<SubscriptionStatusView> {
-    return this.statuses.status(name);
+  @RequireRole('viewer')
+  status(
+    @Param('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionStatusView> {
+    return this.statuses.status(name, caller);
   }
 
   @Get(':name/live')
@@ -130,7 +165,11 @@ export class SubscriptionsController {
   })
   @ApiOkResponse({ type: LiveWorkerView })
   @ApiPreconditionFailedResponse({ description: 'No instance runs it (paused, stale, unassigned)' })
-  live(@Param('name') name: string): Promise<LiveWorkerView> {
-    return this.liveWorkers.live(name);
+  @RequireRole('viewer')
+  live(
+    @Param('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<LiveWorkerView> {
+    return this.liveWorkers.live(name, caller);
   }
 }

@@ -1,4 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { CreateSubscriptionInput } from './dto/create-subscription.input';
 import { LiveWorkerView } from './dto/live-worker.model';
 import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
@@ -19,70 +21,112 @@ export class SubscriptionsResolver {
   ) {}
 
   @Query(() => [SubscriptionView], { description: 'Subscriptions, sorted by name' })
-  subscriptions(@Args() args: ListSubscriptionsArgs): Promise<SubscriptionView[]> {
-    return this.service.list(args);
+  @RequireRole('viewer')
+  subscriptions(
+    @Args() args: ListSubscriptionsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView[]> {
+    return this.service.list(args, caller);
   }
 
   @Query(() => SubscriptionView, {
     description: 'One subscription; NOT_FOUND when no subscription has this name',
   })
-  subscription(@Args('name') name: string): Promise<SubscriptionView> {
-    return this.service.get(name);
+  @RequireRole('viewer')
+  subscription(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.service.get(name, caller);
   }
 
   @Query(() => SubscriptionStatusView, {
     description: 'Desired and actual state of a subscription',
   })
-  subscriptionStatus(@Args('name') name: string): Promise<SubscriptionStatusView> {
-    return this.statuses.status(name);
+  @RequireRole('viewer')
+  subscriptionStatus(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionStatusView> {
+    return this.statuses.status(name, caller);
   }
 
   @Query(() => [SubscriptionStatusView], {
     description: 'Statuses of the subscriptions the filter selects, sorted by name',
   })
-  subscriptionStatuses(@Args() args: ListSubscriptionsArgs): Promise<SubscriptionStatusView[]> {
-    return this.statuses.list(args);
+  @RequireRole('viewer')
+  subscriptionStatuses(
+    @Args() args: ListSubscriptionsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionStatusView[]> {
+    return this.statuses.list(args, caller);
   }
 
   @Query(() => LiveWorkerView, {
     description:
       "The live figures of the subscription's engine, from its owner; FAILED_PRECONDITION when nobody runs it",
   })
-  subscriptionLive(@Args('name') name: string): Promise<LiveWorkerView> {
-    return this.liveWorkers.live(name);
+  @RequireRole('viewer')
+  subscriptionLive(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<LiveWorkerView> {
+    return this.liveWorkers.live(name, caller);
   }
 
   @Mutation(() => SubscriptionView, { description: 'Create a subscription' })
-  createSubscription(@Args('input') input: CreateSubscriptionInput): Promise<SubscriptionView> {
-    return this.service.create(input);
+  @RequireRole('admin')
+  createSubscription(
+    @Args('input') input: CreateSubscriptionInput,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.service.create(input, caller);
   }
 
   @Mutation(() => SubscriptionView, { description: 'Change a subscription (merge patch)' })
+  @RequireRole('admin')
   updateSubscription(
     @Args('name') name: string,
     @Args('input') input: UpdateSubscriptionInput,
+    @CurrentPrincipal() caller: Principal,
   ): Promise<SubscriptionView> {
-    return this.service.update(name, input);
+    return this.service.update(name, input, caller);
   }
 
   @Mutation(() => Boolean, { description: 'Delete a subscription; true when it was deleted' })
-  async deleteSubscription(@Args('name') name: string): Promise<boolean> {
-    await this.service.delete(name);
+  @RequireRole('admin')
+  async deleteSubscription(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<boolean> {
+    await this.service.delete(name, caller);
     return true;
   }
 
   @Mutation(() => SubscriptionView, { description: 'Stop delivering; the checkpoint is kept' })
-  pauseSubscription(@Args('name') name: string): Promise<SubscriptionView> {
-    return this.service.pause(name);
+  @RequireRole('operator')
+  pauseSubscription(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.service.pause(name, caller);
   }
 
   @Mutation(() => SubscriptionView, { description: 'Deliver again from the checkpoint' })
-  resumeSubscription(@Args('name') name: string): Promise<SubscriptionView> {
-    return this.service.resume(name);
+  @RequireRole('operator')
+  resumeSubscription(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.service.resume(name, caller);
   }
 
   @Mutation(() => SubscriptionView, { description: 'Start again from now; the way out of stale' })
-  resetSubscription(@Args('name') name: string): Promise<SubscriptionView> {
-    return this.service.reset(name);
+  @RequireRole('operator')
+  resetSubscription(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.service.reset(name, caller);
   }
 }

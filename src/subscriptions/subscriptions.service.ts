@@ -7,9 +7,13 @@ import {
   MetricsRepository,
   nextEpoch,
   RelaySupervisor,
+  SecretCipher,
   SubscriptionsRepository,
+  WebhookTargetPolicy,
   type Subscription,
 } from '@app/relay';
+import { AuthErrors } from '../auth/auth.errors';
+import { canAccessService, type Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { ClusterClock, timestampAt } from './cluster-clock';
 import type { CreateSubscriptionInput } from './dto/create-subscription.input';
@@ -23,6 +27,7 @@ import {
   sameDefinition,
 } from './subscription.draft';
 import { subscriptionViolations, type SubscriptionDraft } from './subscription.rules';
+import { openSubscription, publicHeaderNames, sealHandler } from './subscription-secrets';
 import { toSubscriptionView } from './subscription.view';
 import { SubscriptionErrors } from './subscriptions.errors';
 
@@ -46,20 +51,26 @@ export class SubscriptionsService {
     private readonly commands: CommandsRepository,
     private readonly clock: ClusterClock,
     private readonly config: AppConfig,
+    private readonly cipher: SecretCipher,
+    private readonly targets: WebhookTargetPolicy,
     @Optional() private readonly supervisor?: RelaySupervisor,
   ) {}
 
-  async create(input: CreateSubscriptionInput): Promise<SubscriptionView> {
+  async create(input: CreateSubscriptionInput, caller: Principal): Promise<SubscriptionView> {
     const draft = draftFromCreateInput(input, this.config.serviceName);
+    assertServiceAllowed(caller, draft.serviceName);
     const now = new Date();
     this.assertValid(draft, now);
+    await this.assertWebhookTarget(draft.handler.url);
     // Read before the insert: every change written after the API answers is later than this.
     const startAtOperationTime =
       draft.startFrom.position === 'timestamp' && draft.startFrom.timestamp
         ? timestampAt(draft.startFrom.timestamp)
         : await this.clock.now();
+    const definition = definitionFromDraft(draft);
     const subscription: Subscription = {
-      ...definitionFromDraft(draft),
+      ...definition,
+      handler: sealHandler(definition.handler, this.cipher, draft.handler.publicHeaders ?? []),
       startAtOperationTime,
       epoch: nextEpoch(),
       desiredState: 'active',
@@ -77,26 +88,43 @@ export class SubscriptionsService {
     return toSubscriptionView(created);
   }
 
-  async list(args: ListSubscriptionsArgs): Promise<SubscriptionView[]> {
+  /** A service-scoped caller sees only its services' subscriptions. */
+  async list(args: ListSubscriptionsArgs, caller: Principal): Promise<SubscriptionView[]> {
     const found = await this.subscriptions.list({
       serviceName: args.service ?? undefined,
       state: args.state ?? undefined,
     });
-    return found.map(toSubscriptionView);
+    return found
+      .filter((subscription) => canAccessService(caller, subscription.serviceName))
+      .map(toSubscriptionView);
   }
 
-  async get(name: string): Promise<SubscriptionView> {
-    return toSubscriptionView(await this.find(name));
+  async get(name: string, caller: Principal): Promise<SubscriptionView> {
+    return toSubscriptionView(await this.find(name, caller));
   }
 
   /** A merge patch; the merged subscription must pass the same rules as a new one. */
-  async update(name: string, patch: UpdateSubscriptionInput): Promise<SubscriptionView> {
-    const updated = await this.mutate(name, (current) => {
+  async update(
+    name: string,
+    patch: UpdateSubscriptionInput,
+    caller: Principal,
+  ): Promise<SubscriptionView> {
+    await this.assertWebhookTarget(patch.handler?.url ?? undefined);
+    const updated = await this.mutate(name, caller, (stored) => {
+      const current = openSubscription(stored, this.cipher);
       const draft = draftFromPatch(current, patch);
+      assertServiceAllowed(caller, draft.serviceName);
       this.assertValid(draft, new Date());
       const next = { ...current, ...definitionFromDraft(draft) };
+      // Given headers are secret unless declared public; kept headers stay as they were.
+      const publicHeaders =
+        patch.handler?.publicHeaders ??
+        (patch.handler?.headers ? [] : publicHeaderNames(stored.handler));
+      const samePublic = publicHeaders.join('\n') === publicHeaderNames(stored.handler).join('\n');
       // Nothing changed: no new revision, so the worker keeps running undisturbed.
-      return sameDefinition(current, next) ? null : next;
+      return sameDefinition(current, next) && samePublic
+        ? null
+        : { ...next, handler: sealHandler(next.handler, this.cipher, publicHeaders) };
     });
     this.nudgeSupervisor();
     this.logger.log(`Subscription "${name}" updated (revision ${updated.revision})`);
@@ -104,7 +132,8 @@ export class SubscriptionsService {
   }
 
   /** Stops the subscription's worker: the lease goes, so its owner stops and cannot checkpoint again. */
-  async delete(name: string): Promise<void> {
+  async delete(name: string, caller: Principal): Promise<void> {
+    await this.find(name, caller);
     if (!(await this.subscriptions.delete(name))) {
       throw SubscriptionErrors.notFound(name);
     }
@@ -116,8 +145,8 @@ export class SubscriptionsService {
   }
 
   /** Idempotent: pausing a paused subscription changes nothing. */
-  async pause(name: string): Promise<SubscriptionView> {
-    const paused = await this.mutate(name, (current) =>
+  async pause(name: string, caller: Principal): Promise<SubscriptionView> {
+    const paused = await this.mutate(name, caller, (current) =>
       current.desiredState === 'paused' ? null : { ...current, desiredState: 'paused' },
     );
     this.nudgeSupervisor();
@@ -125,8 +154,8 @@ export class SubscriptionsService {
   }
 
   /** Continues from the checkpoint. A stale subscription cannot resume without skipping events: reset it. */
-  async resume(name: string): Promise<SubscriptionView> {
-    const resumed = await this.mutate(name, (current) => {
+  async resume(name: string, caller: Principal): Promise<SubscriptionView> {
+    const resumed = await this.mutate(name, caller, (current) => {
       if (current.stale) {
         throw SubscriptionErrors.staleNeedsReset(name, current.stale.reason);
       }
@@ -141,9 +170,9 @@ export class SubscriptionsService {
    * of `stale`; the events between the last checkpoint and now are skipped, by the operator's
    * choice.
    */
-  async reset(name: string): Promise<SubscriptionView> {
+  async reset(name: string, caller: Principal): Promise<SubscriptionView> {
     const startAtOperationTime = await this.clock.now();
-    const reset = await this.mutate(name, (current) => {
+    const reset = await this.mutate(name, caller, (current) => {
       const { stale: _cleared, ...rest } = current;
       return { ...rest, startAtOperationTime, epoch: nextEpoch(current.epoch) };
     });
@@ -155,9 +184,10 @@ export class SubscriptionsService {
     return toSubscriptionView(reset);
   }
 
-  private async find(name: string): Promise<Subscription> {
+  /** A subscription outside the caller's services is as good as absent (its name is not confirmed). */
+  private async find(name: string, caller: Principal): Promise<Subscription> {
     const subscription = await this.subscriptions.findByName(name);
-    if (!subscription) {
+    if (!subscription || !canAccessService(caller, subscription.serviceName)) {
       throw SubscriptionErrors.notFound(name);
     }
     return subscription;
@@ -169,10 +199,11 @@ export class SubscriptionsService {
    */
   private async mutate(
     name: string,
+    caller: Principal,
     change: (current: Subscription) => Subscription | null,
   ): Promise<Subscription> {
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.find(name);
+      const current = await this.find(name, caller);
       const next = change(current);
       if (!next) {
         return current;
@@ -189,8 +220,26 @@ export class SubscriptionsService {
     throw SubscriptionErrors.concurrentChange(name);
   }
 
+  /** Private, loopback and metadata addresses are refused unless the policy opens them. */
+  private async assertWebhookTarget(url: string | undefined): Promise<void> {
+    if (url === undefined) {
+      return;
+    }
+    const reason = await this.targets.checkUrl(url);
+    if (reason) {
+      throw SubscriptionErrors.invalid([
+        {
+          field: 'handler.url',
+          reason: `${reason}; webhook targets must be public unless WEBHOOK_ALLOWED_HOSTS or WEBHOOK_ALLOW_PRIVATE allow them`,
+        },
+      ]);
+    }
+  }
+
   private assertValid(draft: SubscriptionDraft, now: Date): void {
-    const details = subscriptionViolations(draft, now);
+    const details = subscriptionViolations(draft, now, {
+      metadataDatabase: this.config.mongodbDb,
+    });
     if (details.length > 0) {
       throw SubscriptionErrors.invalid(details);
     }
@@ -203,5 +252,11 @@ export class SubscriptionsService {
         `Reconcile after a change failed: ${error instanceof Error ? error.message : String(error)}`,
       );
     });
+  }
+}
+
+function assertServiceAllowed(caller: Principal, serviceName: string): void {
+  if (!canAccessService(caller, serviceName)) {
+    throw AuthErrors.serviceNotAllowed(serviceName);
   }
 }

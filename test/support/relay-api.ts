@@ -1,12 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
+import { asAdmin } from '@app/testing';
 
-/** A thin client of the admin API for tests: REST under /api/v1 and GraphQL at /graphql. */
+/**
+ * A thin client of the admin API for tests: REST under /api/v1 and GraphQL at /graphql, sent
+ * with the admin token of testEnv() (see asAdmin in libs/testing).
+ */
 export class RelayApi {
   constructor(private readonly app: INestApplication) {}
 
   get http() {
-    return request(this.app.getHttpServer());
+    return asAdmin(this.app);
   }
 
   createSubscription(body: object) {

@@ -66,7 +66,7 @@ export class ServerProcess {
     await this.exited;
   }
 
-  /** A JSON request to its REST API. */
+  /** A JSON request to its REST API, with the admin token of its environment. */
   async api<T = unknown>(
     method: string,
     path: string,
@@ -74,7 +74,10 @@ export class ServerProcess {
   ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${this.url}/api/v1${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${this.env.ADMIN_TOKEN ?? ''}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

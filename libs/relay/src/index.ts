@@ -33,6 +33,8 @@ export * from './handlers/webhook/webhook.handler';
 export * from './handlers/webhook/webhook.errors';
 export * from './handlers/webhook/webhook.payload';
 export * from './handlers/webhook/webhook.signature';
+export * from './handlers/webhook/webhook-target.policy';
+export * from './secrets/secret-cipher';
 export { NonRetryableError } from '@app/delivery';
 
 // Runtime

@@ -18,9 +18,15 @@ export function uniqueDbName(prefix = 'test'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
+/** The admin token every test server accepts (testEnv sets it as ADMIN_TOKEN). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-2f6c1e0a9b7d4c38';
+/** The key secrets are sealed with at rest in tests (SECRET_KEY, 32 bytes in hex). */
+export const TEST_SECRET_KEY = '5f'.repeat(32);
+
 /**
  * The environment an e2e test boots the server with: the shared backend, a database of its own,
- * an ephemeral port and quiet logs. Overrides win.
+ * an ephemeral port, quiet logs, the admin token TEST_ADMIN_TOKEN, and webhooks allowed to the
+ * local receivers on 127.0.0.1 (private targets are refused by default). Overrides win.
  */
 export function testEnv(
   overrides: Record<string, string | undefined> = {},
@@ -32,6 +38,11 @@ export function testEnv(
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     SHUTDOWN_GRACE_MS: '5000',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    SECRET_KEY: TEST_SECRET_KEY,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    // Tests poll the API in loops; the limit itself has its own test.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   };
 }

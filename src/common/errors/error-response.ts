@@ -1,5 +1,6 @@
 import { BadRequestException, HttpException, HttpStatus, ValidationError } from '@nestjs/common';
 import { DomainError, DomainErrorCode, ErrorDetail } from '@app/relay';
+import { BACKEND_UNAVAILABLE_MESSAGE, isBackendUnavailable } from './backend-errors';
 
 /** The one JSON shape of every REST error. */
 export interface ErrorResponse {
@@ -23,6 +24,10 @@ export function httpStatusOf(code: DomainErrorCode): HttpStatus {
       return HttpStatus.PRECONDITION_FAILED;
     case 'UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
+    case 'UNAUTHENTICATED':
+      return HttpStatus.UNAUTHORIZED;
+    case 'FORBIDDEN':
+      return HttpStatus.FORBIDDEN;
   }
 }
 
@@ -38,6 +43,10 @@ export function graphqlCodeOf(code: DomainErrorCode): string {
       return 'FAILED_PRECONDITION';
     case 'UNAVAILABLE':
       return 'UNAVAILABLE';
+    case 'UNAUTHENTICATED':
+      return 'UNAUTHENTICATED';
+    case 'FORBIDDEN':
+      return 'FORBIDDEN';
   }
 }
 
@@ -79,6 +88,14 @@ export function toErrorResponse(exception: unknown, errorId: string): ErrorRespo
       error: 'Bad Request',
       message: exception.message,
       details: exception.details,
+    };
+  }
+  if (isBackendUnavailable(exception)) {
+    return {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: BACKEND_UNAVAILABLE_MESSAGE,
+      details: [],
     };
   }
   if (exception instanceof HttpException) {

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError } from '@app/relay';
+import { BACKEND_UNAVAILABLE_MESSAGE, isBackendUnavailable } from './backend-errors';
 import { graphqlCodeOf, InputValidationException } from './error-response';
 
 const logger = new Logger('GraphQLErrorFormatter');
@@ -27,6 +28,14 @@ export function formatGraphqlError(
       path: formatted.path,
       locations: formatted.locations,
       extensions: { code: 'BAD_USER_INPUT', details: cause.details },
+    };
+  }
+  if (isBackendUnavailable(cause)) {
+    return {
+      message: BACKEND_UNAVAILABLE_MESSAGE,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: 'UNAVAILABLE' },
     };
   }
   const code = formatted.extensions?.code;

@@ -2,7 +2,13 @@ import { InputType } from '@nestjs/graphql';
 import { IsUrl } from 'class-validator';
 import { HANDLER_NAME_PATTERN } from '@app/relay';
 import { SUBSCRIPTION_DEFAULTS, SUBSCRIPTION_LIMITS } from '../subscription.defaults';
-import { EnumField, IntField, StringField, StringMapField } from './api-field.decorators';
+import {
+  EnumField,
+  IntField,
+  StringArrayField,
+  StringField,
+  StringMapField,
+} from './api-field.decorators';
 import { HANDLER_TYPES, HandlerTypeEnum } from './subscription.enums';
 import { IsWebhookHeaders } from './subscription.validators';
 
@@ -69,6 +75,17 @@ abstract class HandlerFieldsInput {
   })
   @IsWebhookHeaders()
   headers?: Record<string, string>;
+
+  @StringArrayField({
+    description:
+      'webhook: names of headers whose values are not secret: stored in clear and shown. The ' +
+      'others are stored encrypted and shown as "***". Applies to the headers given with it',
+    optional: true,
+    example: ['x-tenant'],
+    maxItems: 50,
+    maxLength: 200,
+  })
+  publicHeaders?: string[];
 }
 
 const typeField = {

@@ -1,4 +1,5 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { PROTOTYPE_KEYS } from '../../common/http/request-hardening';
 
 /**
  * Any JSON value, for fields whose shape belongs to MongoDB rather than to this API (pipeline
@@ -27,7 +28,13 @@ function literalToValue(ast: ValueNode, variables: Record<string, unknown> | und
       return ast.values.map((item) => literalToValue(item, variables));
     case Kind.OBJECT:
       return Object.fromEntries(
-        ast.fields.map((field) => [field.name.value, literalToValue(field.value, variables)]),
+        ast.fields.map((field) => {
+          if (PROTOTYPE_KEYS.has(field.name.value)) {
+            // Refused as in REST bodies: the input mappers would drop it silently.
+            throw new TypeError(`the key "${field.name.value}" is not allowed`);
+          }
+          return [field.name.value, literalToValue(field.value, variables)];
+        }),
       );
     case Kind.VARIABLE:
       return variables?.[ast.name.value];

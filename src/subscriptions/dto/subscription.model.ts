@@ -96,7 +96,8 @@ export class HandlerView {
   timeoutMs?: number;
 
   @OutputField(() => GraphQLJSON, {
-    description: 'webhook: extra headers; values of credential-like headers are masked',
+    description:
+      'webhook: extra headers; values are masked ("***") unless declared in publicHeaders, and always for credential-like names',
     nullable: true,
     swagger: { type: 'object', additionalProperties: { type: 'string' } },
   })

@@ -3,7 +3,13 @@
  * filter and the GraphQL error formatter are the only places that map codes to a protocol.
  */
 export type DomainErrorCode =
-  'BAD_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FAILED_PRECONDITION' | 'UNAVAILABLE';
+  | 'BAD_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FAILED_PRECONDITION'
+  | 'UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN';
 
 /** One reason an input was refused, naming the field (dotted path) when there is one. */
 export interface ErrorDetail {

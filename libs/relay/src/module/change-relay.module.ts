@@ -10,11 +10,13 @@ import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import { LogHandler } from '../handlers/log.handler';
 import { WebhookHandler } from '../handlers/webhook/webhook.handler';
+import { WebhookTargetPolicy } from '../handlers/webhook/webhook-target.policy';
 import { InstancesRepository } from '../instances/instances.repository';
 import { LeasesRepository } from '../leases/leases.repository';
 import { MetricsRecorder } from '../metrics/metrics.recorder';
 import { MetricsRepository } from '../metrics/metrics.repository';
 import { WorkerSourceFactory } from '../source/worker-source.factory';
+import { SecretCipher } from '../secrets/secret-cipher';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { RelaySupervisor } from '../supervisor/relay.supervisor';
 import { SubscriptionWorkerFactory } from '../worker/subscription-worker.factory';
@@ -41,6 +43,23 @@ const REPOSITORIES = [
   DeadLettersRepository,
   MetricsRepository,
   CommandsRepository,
+];
+
+/** The webhook target policy and the cipher of secrets at rest, from the options. */
+const SECURITY_PROVIDERS: Provider[] = [
+  {
+    provide: WebhookTargetPolicy,
+    inject: [CHANGE_RELAY_OPTIONS],
+    useFactory: (options: ResolvedChangeRelayOptions) =>
+      new WebhookTargetPolicy(options.webhookTargets),
+  },
+  {
+    provide: SecretCipher,
+    inject: [CHANGE_RELAY_OPTIONS],
+    // Null without keys: WebhookHandler then refuses sealed secrets with a clear reason.
+    useFactory: (options: ResolvedChangeRelayOptions) =>
+      options.secretKeys.length > 0 ? new SecretCipher(options.secretKeys) : null,
+  },
 ];
 
 /**
@@ -97,6 +116,7 @@ export class ChangeRelayModule {
         OwnerCommandsClient,
         SubscriptionWorkerFactory,
         RelaySupervisor,
+        ...SECURITY_PROVIDERS,
       ],
       exports: [
         CHANGE_RELAY_OPTIONS,
@@ -106,6 +126,8 @@ export class ChangeRelayModule {
         OwnerCommandsClient,
         BufferBudget,
         RelaySupervisor,
+        WebhookTargetPolicy,
+        SecretCipher,
       ],
     };
   }

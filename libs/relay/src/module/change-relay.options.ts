@@ -1,3 +1,5 @@
+import type { WebhookTargetOptions } from '../handlers/webhook/webhook-target.policy';
+
 /** What a host application passes to `ChangeRelayModule.forRoot()` / `forRootAsync()`. */
 export interface ChangeRelayOptions {
   /** Unique per process: the lease owner and the `instances` id. */
@@ -49,6 +51,13 @@ export interface ChangeRelayOptions {
   maxBufferedBytes?: number;
   /** How often worker metrics are flushed into `metrics_minutely` (default 5000). */
   metricsFlushIntervalMs?: number;
+  /** Where webhooks may go besides public addresses (default: public addresses only). */
+  webhookTargets?: WebhookTargetOptions;
+  /**
+   * 32-byte keys that open webhook secrets sealed at rest (the first one seals; the others are
+   * previous keys, kept for rotation). Default: none, and sealed secrets cannot be opened.
+   */
+  secretKeys?: readonly Buffer[];
 }
 
 export const BUILT_IN_HANDLER_NAMES = ['webhook', 'log'] as const;
@@ -119,5 +128,7 @@ export function resolveChangeRelayOptions(options: ChangeRelayOptions): Resolved
     maxBufferedEvents: options.maxBufferedEvents ?? 10_000,
     maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
     metricsFlushIntervalMs: options.metricsFlushIntervalMs ?? 5_000,
+    webhookTargets: options.webhookTargets ?? {},
+    secretKeys: options.secretKeys ?? [],
   };
 }

@@ -67,6 +67,8 @@ export class RelayRuntime {
         ChangeRelayModule.forRoot({
           instanceId: options.instanceId,
           serviceName: 'relay-test',
+          // Test webhook receivers listen on 127.0.0.1, a private target refused by default.
+          webhookTargets: { allowPrivate: true },
           ...FAST_RELAY_OPTIONS,
           ...options.relay,
         }),

@@ -5,13 +5,18 @@ import { buildSubscription } from '../../../test/support/subscription.fixture';
 import type { Subscription, WebhookHandlerSpec } from '../../subscriptions/subscription.types';
 import type { ChangeEventEnvelope } from '../change-event.envelope';
 import { WebhookDeliveryError, WebhookRejectedError } from './webhook.errors';
+import { randomBytes } from 'node:crypto';
+import { SecretCipher } from '../../secrets/secret-cipher';
 import { WebhookHandler } from './webhook.handler';
+import { WebhookTargetPolicy } from './webhook-target.policy';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe(WebhookHandler.name, () => {
   let receiver: WebhookReceiver;
-  const handler = new WebhookHandler();
+  const cipher = new SecretCipher([randomBytes(32)]);
+  // The receiver listens on 127.0.0.1: private targets are allowed here, refused by default.
+  const handler = new WebhookHandler(new WebhookTargetPolicy({ allowPrivate: true }), cipher);
 
   beforeEach(async () => {
     receiver = await WebhookReceiver.start({ secret: SECRET });
@@ -143,4 +148,35 @@ describe(WebhookHandler.name, () => {
     expect(failure).toBeInstanceOf(WebhookDeliveryError);
     receiver = await WebhookReceiver.start({ secret: SECRET });
   });
+
+  it('opens a secret and headers sealed at rest before signing and sending', async () => {
+    const subscription = subscriptionFor({
+      secret: cipher.seal(SECRET),
+      headers: { authorization: cipher.seal('Bearer sealed'), 'x-tenant': 'eu' },
+    });
+    await send(subscription, [envelope(subscription, 1)]);
+    expect(receiver.requests[0].signatureValid).toBe(true);
+    expect(receiver.requests[0].headers.authorization).toBe('Bearer sealed');
+    expect(receiver.requests[0].headers['x-tenant']).toBe('eu');
+  });
+
+  it.each(['127.0.0.1', 'localhost'])(
+    'refuses to connect to %s under the default target policy, without retrying',
+    async (host) => {
+      const strict = new WebhookHandler(undefined, cipher);
+      const subscription = subscriptionFor({
+        url: receiver.urlFor('/hooks/orders').replace('127.0.0.1', host),
+      });
+      const failure = await strict
+        .handleBatch([envelope(subscription, 1)], {
+          signal: new AbortController().signal,
+          attempt: 1,
+          subscription,
+        })
+        .catch((e: unknown) => e);
+      expect(isNonRetryableError(failure)).toBe(true);
+      expect((failure as Error).message).toMatch(/refused: .*loopback/);
+      expect(receiver.requests).toHaveLength(0);
+    },
+  );
 });

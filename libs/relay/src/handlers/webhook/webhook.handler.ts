@@ -1,10 +1,14 @@
 import type { ChangeEventEnvelope } from '../change-event.envelope';
 import { ChangeHandler } from '../change-handler.decorator';
 import type { BatchEventHandler, HandlerContext } from '../handler.types';
+import { Optional } from '@nestjs/common';
 import { NonRetryableError } from '@app/delivery';
+import { SecretCipher, SecretCipherError } from '../../secrets/secret-cipher';
 import { WebhookDeliveryError, WebhookRejectedError, isRetryableStatus } from './webhook.errors';
 import { webhookMessage } from './webhook.payload';
 import { signWebhook } from './webhook.signature';
+import { WebhookTargetPolicy, WebhookTargetRefused } from './webhook-target.policy';
+import { postWebhook } from './webhook.transport';
 
 export const WEBHOOK_HANDLER_NAME = 'webhook';
 
@@ -15,6 +19,19 @@ export const WEBHOOK_HANDLER_NAME = 'webhook';
  */
 @ChangeHandler(WEBHOOK_HANDLER_NAME)
 export class WebhookHandler implements BatchEventHandler {
+  private readonly policy: WebhookTargetPolicy;
+
+  /**
+   * Without a policy, only public addresses are targets. Without a cipher, secrets sealed at rest
+   * cannot be opened (the delivery dead-letters with the reason).
+   */
+  constructor(
+    @Optional() policy?: WebhookTargetPolicy,
+    @Optional() private readonly cipher?: SecretCipher,
+  ) {
+    this.policy = policy ?? new WebhookTargetPolicy();
+  }
+
   async handleBatch(events: ChangeEventEnvelope[], ctx: HandlerContext): Promise<void> {
     const spec = ctx.subscription.handler;
     if (spec.type !== 'webhook') {
@@ -25,53 +42,85 @@ export class WebhookHandler implements BatchEventHandler {
     const message = webhookMessage(events, ctx.subscription.delivery.batchSize > 1);
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
-      ...spec.headers,
+      ...this.openAll(spec.headers, ctx.subscription.name),
       'content-type': 'application/json',
       'user-agent': 'change-relay',
       'webhook-id': message.id,
       'webhook-timestamp': String(timestamp),
     };
     if (spec.secret) {
-      headers['webhook-signature'] = signWebhook(spec.secret, message.id, timestamp, message.body);
+      headers['webhook-signature'] = signWebhook(
+        this.openSecret(spec.secret, ctx.subscription.name),
+        message.id,
+        timestamp,
+        message.body,
+      );
     }
     const signal =
       spec.timeoutMs > 0
         ? AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs)])
         : ctx.signal;
 
-    let response: Response;
+    let status: number;
     try {
-      response = await fetch(spec.url, {
-        method: 'POST',
-        headers,
-        body: message.body,
-        signal,
-        redirect: 'manual',
-      });
+      status = await postWebhook(
+        new URL(spec.url),
+        { headers, body: message.body, signal },
+        this.policy,
+      );
     } catch (error) {
+      if (error instanceof WebhookTargetRefused) {
+        throw new NonRetryableError(`POST ${redact(spec.url)} refused: ${error.message}`);
+      }
       throw new WebhookDeliveryError(
-        `POST ${redact(spec.url)} failed: ${describeFetchError(error)}`,
+        `POST ${redact(spec.url)} failed: ${describeFetchError(error, signal)}`,
         undefined,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
-    // Read the answer to the end so the connection goes back to the pool; its content is unused.
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) {
+    if (status >= 200 && status < 300) {
       return;
     }
-    const reason = `POST ${redact(spec.url)} answered ${response.status}`;
-    if (isRetryableStatus(response.status)) {
-      throw new WebhookDeliveryError(reason, response.status);
+    const reason = `POST ${redact(spec.url)} answered ${status}`;
+    if (isRetryableStatus(status)) {
+      throw new WebhookDeliveryError(reason, status);
     }
-    throw new WebhookRejectedError(reason, response.status);
+    throw new WebhookRejectedError(reason, status);
+  }
+
+  private openSecret(value: string, subscription: string): string {
+    if (!SecretCipher.isSealed(value)) {
+      return value;
+    }
+    if (!this.cipher) {
+      throw new NonRetryableError(
+        `Subscription "${subscription}" has secrets sealed at rest and this process has no secret key`,
+      );
+    }
+    try {
+      return this.cipher.open(value);
+    } catch (error) {
+      throw new NonRetryableError(
+        `Subscription "${subscription}": ${error instanceof SecretCipherError ? error.message : 'cannot open a secret'}`,
+      );
+    }
+  }
+
+  private openAll(headers: Record<string, string>, subscription: string): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, this.openSecret(value, subscription)]),
+    );
   }
 }
 
-/** Duck-typed: fetch's errors (DOMException, TypeError) may come from another realm. */
-function describeFetchError(error: unknown): string {
+/** Duck-typed: errors of the HTTP client and of abort signals. */
+function describeFetchError(error: unknown, signal: AbortSignal): string {
+  if (
+    signal.aborted &&
+    (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
+  ) {
+    return 'timed out';
+  }
   if (typeof error !== 'object' || error === null) {
     return String(error);
   }

@@ -1,0 +1,37 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Response } from 'express';
+import { requestOf } from './auth.decorators';
+import type { AuthenticatedRequest } from './principal';
+
+/**
+ * Rate limits per API token (RATE_LIMIT_PER_MINUTE, one budget across all routes), for REST and
+ * GraphQL alike. The public probes are not limited: orchestrators poll them.
+ */
+@Injectable()
+export class TokenThrottlerGuard extends ThrottlerGuard {
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return requestOf(context).principal === undefined;
+  }
+
+  protected override getRequestResponse(context: ExecutionContext): {
+    req: Record<string, any>;
+    res: Record<string, any>;
+  } {
+    const req = requestOf(context);
+    return { req, res: req.res as Response };
+  }
+
+  protected override async getTracker(req: Record<string, any>): Promise<string> {
+    const request = req as AuthenticatedRequest;
+    return request.principal?.id ?? request.ip ?? 'unknown';
+  }
+
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    name: string,
+  ): string {
+    return `${name}:${tracker}`;
+  }
+}
