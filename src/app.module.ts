@@ -2,7 +2,9 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ChangeRelayModule } from '@app/relay';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, type Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { version } from '../package.json';
 import { AboutModule } from './about/about.module';
 import { formatGraphqlError } from './common/errors/graphql-error.formatter';
 import { AppConfig } from './config/app-config';
@@ -22,6 +24,7 @@ export class AppModule {
     config: AppConfig,
     backend: MongoBackend,
     extraImports: ModuleImports = [],
+    logDestination?: DestinationStream,
   ): DynamicModule {
     return {
       module: AppModule,
@@ -30,12 +33,15 @@ export class AppModule {
         LoggerModule.forRoot({
           // Nest 11 path syntax; the library's default '*' logs a legacy-route warning at boot.
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            level: config.logLevel,
-            base: { service: config.serviceName, instance: config.instanceId },
-            autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-            redact: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.*.secret'],
-          },
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              base: { service: config.serviceName, instance: config.instanceId },
+              autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+              redact: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.*.secret'],
+            },
+            ...(logDestination ? [logDestination] : []),
+          ] as Params['pinoHttp'],
         }),
         DatabaseModule.forRoot(backend),
         GraphQLModule.forRoot<ApolloDriverConfig>({
@@ -52,6 +58,7 @@ export class AppModule {
           useFactory: (c: AppConfig) => ({
             instanceId: c.instanceId,
             serviceName: c.serviceName,
+            version,
             leaseTtlMs: c.leaseTtlMs,
             // Workers drain within SHUTDOWN_GRACE_MS, which keeps up to 2 s (half of it at most)
             // for the final checkpoint writes, lease releases and closing connections.

@@ -4,12 +4,13 @@ import { RelaySupervisor } from '@app/relay';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import pino from 'pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { AppConfig, loadConfig } from './config/app-config';
 import { MongoBackend, startMongoBackend } from './database/mongo-backend';
+import { createBootLogger, createLogDestination, QuietFrameworkLogger } from './logging/log-output';
+import { startBanner, startSummary } from './logging/start-banner';
 import { version } from '../package.json';
 
 export const API_PREFIX = 'api/v1';
@@ -21,6 +22,10 @@ export interface ServerOptions {
   imports?: ModuleMetadata['imports'];
   /** Listen on the configured port (default true); false leaves `app` ready for supertest. */
   listen?: boolean;
+  /** Where logs go instead of stdout (tests read them back). */
+  logDestination?: NodeJS.WritableStream;
+  /** Whether stdout is a terminal (main.ts passes it; the default log format follows it). */
+  stdoutIsTty?: boolean;
 }
 
 export interface Server {
@@ -35,39 +40,39 @@ export interface Server {
 
 /** Boots Change Relay. The one bootstrap used by main.ts and the e2e tests. */
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const config = loadConfig(options.env);
-  const bootLog = pino({
-    level: config.logLevel,
-    base: { service: config.serviceName, instance: config.instanceId },
-  });
+  const config = loadConfig(options.env, { stdoutIsTty: options.stdoutIsTty });
+  const destination = createLogDestination(config, options.logDestination);
+  const bootLog = createBootLogger(config, destination).child({ context: 'Bootstrap' });
   const backend = await startMongoBackend({
     uri: config.mongodbUri,
     mode: config.embeddedMongo,
+    dataDir: config.embeddedMongoDataDir,
+    port: config.embeddedMongoPort,
     log: (message) => bootLog.info(message),
   });
   let app: INestApplication;
   try {
-    app = await NestFactory.create(AppModule.forRoot(config, backend, options.imports ?? []), {
-      bufferLogs: true,
-    });
+    app = await NestFactory.create(
+      AppModule.forRoot(config, backend, options.imports ?? [], destination),
+      { bufferLogs: true },
+    );
   } catch (error) {
     await backend.stop();
     throw error;
   }
   configureApp(app, config);
-  const logger = app.get(Logger);
 
   let url = '';
   if (options.listen ?? true) {
     await app.listen(config.port, config.host);
     url = (await app.getUrl()).replace('[::1]', 'localhost');
-    logger.log(`Change Relay ${version} listening on ${url}`, 'Bootstrap');
-    logger.log(`REST API      ${url}/${API_PREFIX}`, 'Bootstrap');
-    logger.log(`OpenAPI docs  ${url}/api/docs`, 'Bootstrap');
-    logger.log(`GraphQL       ${url}/graphql`, 'Bootstrap');
-    logger.log(`Health        ${url}/health/live  ${url}/health/ready`, 'Bootstrap');
+    const info = { version, url, apiPrefix: API_PREFIX, backend };
+    if (config.logFormat === 'pretty') bootLog.info(startBanner(info));
+    else bootLog.info(startSummary(info), `Change Relay ${version} is ready on ${url}`);
   } else {
     await app.init();
+    // listen() flushes the logs buffered during start-up; without it they would wait for close().
+    app.flushLogs();
   }
 
   let closing: Promise<{ graceful: boolean }> | undefined;
@@ -76,7 +81,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
 }
 
 function configureApp(app: INestApplication, config: AppConfig): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
