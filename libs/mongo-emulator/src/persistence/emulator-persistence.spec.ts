@@ -128,6 +128,19 @@ describe(EmulatorPersistence.name, () => {
     });
   });
 
+  it('does not pile up logs over restarts', async () => {
+    let { db } = await start();
+    await db.collection('t').insertOne({ _id: 1 as never });
+    for (let run = 0; run < 4; run += 1) {
+      await stop();
+      ({ db } = await start());
+    }
+    await stop();
+    expect(readdirSync(dir).filter((name) => name.endsWith('.log')).length).toBeLessThanOrEqual(2);
+    ({ db } = await start());
+    expect(await db.collection('t').countDocuments()).toBe(1);
+  });
+
   it('drops a torn record at the end of the log, as a crash mid-write leaves it', async () => {
     let { db } = await start();
     await db.collection('t').insertOne({ _id: 1 as never });

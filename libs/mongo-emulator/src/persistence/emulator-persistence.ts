@@ -132,9 +132,9 @@ export class EmulatorPersistence {
     const walGens = files.filter((f) => f.kind === 'wal').map((f) => f.gen);
     const base = this.loadNewestSnapshot(engine, snapshotGens);
     const replay = walGens.filter((gen) => gen >= base).sort((a, b) => a - b);
-    let replayedBytes = 0;
+    let replayedRecords = 0;
     replay.forEach((gen, index) => {
-      replayedBytes += this.replayLog(engine, gen, index === replay.length - 1);
+      replayedRecords += this.replayLog(engine, gen, index === replay.length - 1);
     });
     this.historyStart ??= engine.clock.now();
     this.gen = Math.max(0, ...snapshotGens, ...walGens) + 1;
@@ -147,7 +147,8 @@ export class EmulatorPersistence {
     this.options.log(
       `data directory ${this.dir}: ${collections.length} collections, ${documents} documents, ${engine.oplog.nextSeq - engine.oplog.firstSeq} oplog entries recovered in ${Date.now() - started} ms`,
     );
-    if (replayedBytes > 0) this.scheduleSnapshot();
+    // Compacts what was replayed (and the logs of runs that wrote nothing) into one snapshot.
+    if (replayedRecords > 0 || replay.length > 1) this.scheduleSnapshot();
     return this.historyStart;
   }
 
@@ -175,13 +176,6 @@ export class EmulatorPersistence {
       this.syncing ??= this.syncOnce().finally(() => (this.syncing = undefined));
       await this.syncing;
     }
-  }
-
-  /** Writes a snapshot now (tests; normally the log size triggers one). */
-  async snapshotNow(): Promise<void> {
-    await this.snapshotting;
-    this.snapshotting = this.writeSnapshot();
-    await this.snapshotting;
   }
 
   async close(): Promise<void> {
@@ -215,7 +209,8 @@ export class EmulatorPersistence {
     if (fd === undefined) return Promise.reject(new Error('the emulator data directory is closed'));
     return new Promise<void>((resolve, reject) => {
       fdatasync(fd, (error) => {
-        if (error) return reject(error);
+        // A log rotation meanwhile synced and closed this file: the records are on disk.
+        if (error && this.synced < target) return reject(error);
         // A log rotation in between synced everything up to it already.
         this.synced = Math.max(this.synced, target);
         resolve();
@@ -333,7 +328,7 @@ export class EmulatorPersistence {
     return 0;
   }
 
-  /** Replays one log file; returns the bytes replayed. */
+  /** Replays one log file; returns the number of commit and catalog records replayed. */
   private replayLog(engine: StorageEngine, gen: number, last: boolean): number {
     const path = join(this.dir, walName(gen));
     const { records, validBytes, torn } = decodeRecords(readFileSync(path));
@@ -350,19 +345,19 @@ export class EmulatorPersistence {
         closeSync(fd);
       }
     }
-    let bytes = 0;
+    let replayed = 0;
     for (const record of records) {
       if (record.type === 'header') {
         this.historyStart ??= record.historyStart as OpTime | undefined;
       } else if (record.type === 'commit') {
         replayCommit(engine, record.entries as PersistedEntry[]);
-        bytes += 1;
+        replayed += 1;
       } else if (record.type === 'catalog') {
         reconcileCatalog(engine, record.collections as CollectionMeta[]);
-        bytes += 1;
+        replayed += 1;
       }
     }
-    return bytes;
+    return replayed;
   }
 
   private listFiles(): { kind: 'wal' | 'snapshot' | 'tmp'; gen: number; name: string }[] {
