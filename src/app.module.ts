@@ -2,7 +2,9 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, ModuleMetadata, RequestMethod } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ChangeRelayModule } from '@app/relay';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, type Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { version } from '../package.json';
 import { AboutModule } from './about/about.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -25,6 +27,7 @@ export class AppModule {
     config: AppConfig,
     backend: MongoBackend,
     extraImports: ModuleImports = [],
+    logDestination?: DestinationStream,
   ): DynamicModule {
     return {
       module: AppModule,
@@ -33,12 +36,15 @@ export class AppModule {
         LoggerModule.forRoot({
           // Nest 11 path syntax; the library's default '*' logs a legacy-route warning at boot.
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            level: config.logLevel,
-            base: { service: config.serviceName, instance: config.instanceId },
-            autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-            redact: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.*.secret'],
-          },
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              base: { service: config.serviceName, instance: config.instanceId },
+              autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+              redact: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.*.secret'],
+            },
+            ...(logDestination ? [logDestination] : []),
+          ] as Params['pinoHttp'],
         }),
         DatabaseModule.forRoot(backend),
         GraphQLModule.forRoot<ApolloDriverConfig>({
@@ -61,6 +67,7 @@ export class AppModule {
           useFactory: (c: AppConfig) => ({
             instanceId: c.instanceId,
             serviceName: c.serviceName,
+            version,
             leaseTtlMs: c.leaseTtlMs,
             // The server runs the built-in handlers; an embedding service opts in itself.
             builtInHandlers: ['webhook', 'log'],

@@ -4,7 +4,6 @@ import { RelaySupervisor } from '@app/relay';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import pino from 'pino';
 import type { Server as HttpServer } from 'node:http';
 import { AppModule } from './app.module';
 import { ApiTokensService } from './auth/api-tokens.service';
@@ -13,7 +12,10 @@ import { requestHardening } from './common/http/request-hardening';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { AppConfig, loadConfig } from './config/app-config';
+import { withEmbeddedSecretKey } from './config/embedded-secret-key';
 import { MongoBackend, startMongoBackend } from './database/mongo-backend';
+import { createBootLogger, createLogDestination, QuietFrameworkLogger } from './logging/log-output';
+import { startBanner, startSummary } from './logging/start-banner';
 import { version } from '../package.json';
 
 export const API_PREFIX = 'api/v1';
@@ -25,6 +27,10 @@ export interface ServerOptions {
   imports?: ModuleMetadata['imports'];
   /** Listen on the configured port (default true); false leaves `app` ready for supertest. */
   listen?: boolean;
+  /** Where logs go instead of stdout (tests read them back). */
+  logDestination?: NodeJS.WritableStream;
+  /** Whether stdout is a terminal (main.ts passes it; the default log format follows it). */
+  stdoutIsTty?: boolean;
 }
 
 export interface Server {
@@ -39,42 +45,50 @@ export interface Server {
 
 /** Boots Change Relay. The one bootstrap used by main.ts and the e2e tests. */
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const config = loadConfig(options.env);
-  const bootLog = pino({
-    level: config.logLevel,
-    base: { service: config.serviceName, instance: config.instanceId },
-  });
+  const loaded = loadConfig(options.env, { stdoutIsTty: options.stdoutIsTty });
+  const destination = createLogDestination(loaded, options.logDestination);
+  const bootLog = createBootLogger(loaded, destination).child({ context: 'Bootstrap' });
   const backend = await startMongoBackend({
-    uri: config.mongodbUri,
-    mode: config.embeddedMongo,
+    uri: loaded.mongodbUri,
+    mode: loaded.embeddedMongo,
+    dataDir: loaded.embeddedMongoDataDir,
+    port: loaded.embeddedMongoPort,
     log: (message) => bootLog.info(message),
   });
   let app: INestApplication;
+  let config: AppConfig;
   try {
-    app = await NestFactory.create(AppModule.forRoot(config, backend, options.imports ?? []), {
-      bufferLogs: true,
-      // Bodies are parsed by requestHardening(), after authentication and the media type check.
-      bodyParser: false,
-    });
+    // An embedded backend that keeps its data keeps the generated secret key beside it.
+    config = withEmbeddedSecretKey(
+      loaded,
+      backend.dataDir !== undefined ? loaded.embeddedMongoDataDir : undefined,
+    );
+    app = await NestFactory.create(
+      AppModule.forRoot(config, backend, options.imports ?? [], destination),
+      {
+        bufferLogs: true,
+        // Bodies are parsed by requestHardening(), after authentication and the media type check.
+        bodyParser: false,
+      },
+    );
   } catch (error) {
     await backend.stop();
     throw error;
   }
   configureApp(app, config);
-  const logger = app.get(Logger);
 
   let url = '';
   if (options.listen ?? true) {
     await app.listen(config.port, config.host);
     limitSlowClients(app.getHttpServer() as HttpServer, config);
     url = (await app.getUrl()).replace('[::1]', 'localhost');
-    logger.log(`Change Relay ${version} listening on ${url}`, 'Bootstrap');
-    logger.log(`REST API      ${url}/${API_PREFIX}`, 'Bootstrap');
-    logger.log(`OpenAPI docs  ${url}/api/docs`, 'Bootstrap');
-    logger.log(`GraphQL       ${url}/graphql`, 'Bootstrap');
-    logger.log(`Health        ${url}/health/live  ${url}/health/ready`, 'Bootstrap');
+    const info = { version, url, apiPrefix: API_PREFIX, backend };
+    if (config.logFormat === 'pretty') bootLog.info(startBanner(info));
+    else bootLog.info(startSummary(info), `Change Relay ${version} is ready on ${url}`);
   } else {
     await app.init();
+    // listen() flushes the logs buffered during start-up; without it they would wait for close().
+    app.flushLogs();
   }
 
   let closing: Promise<{ graceful: boolean }> | undefined;
@@ -83,7 +97,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
 }
 
 function configureApp(app: INestApplication, config: AppConfig): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   const filter = new HttpExceptionFilter();
   app.use(
     helmet({

@@ -3,7 +3,7 @@ import { ConfigError } from './config/app-config';
 import { startServer } from './bootstrap';
 
 async function main(): Promise<void> {
-  const server = await startServer({ env: process.env });
+  const server = await startServer({ env: process.env, stdoutIsTty: process.stdout.isTTY });
   const shutdown = (signal: NodeJS.Signals) => {
     const incomplete = () => {
       process.stderr.write(

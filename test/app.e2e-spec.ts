@@ -1,3 +1,4 @@
+import { version } from '../package.json';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import request from 'supertest';
@@ -99,17 +100,41 @@ describe('Change Relay server (bootstrap, health, config)', () => {
     it('logs its backend and URLs, then drains and exits 0 on SIGTERM', async () => {
       const child = startMain(testEnv({ LOG_LEVEL: 'info' }));
       const listening = await waitFor(
-        () => /listening on (http:\/\/[\w.:-]+)/.exec(child.stdout())?.[1],
+        () => /is ready on (http:\/\/[\w.:-]+)/.exec(child.stdout())?.[1],
         {
           timeoutMs: 45_000,
           description: 'the server to log its URL',
         },
       );
       expect(child.stdout()).toContain('MongoDB backend: external');
-      expect(child.stdout()).toContain(`${listening}/graphql`);
-      expect(child.stdout()).toContain(`${listening}/health/ready`);
+      // Not a terminal: JSON lines, the start summary's URLs as fields.
+      const ready = child
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => String(line.msg).includes('is ready on'));
+      expect(ready).toMatchObject({
+        msg: `Change Relay ${version} is ready on ${listening}`,
+        rest: `${listening}/api/v1`,
+        openApiJson: `${listening}/api/docs-json`,
+        graphql: `${listening}/graphql`,
+        health: [`${listening}/health/live`, `${listening}/health/ready`],
+        mongodb: { kind: 'external' },
+      });
       const live = await fetch(`${listening}/health/live`);
       expect(live.status).toBe(200);
+      // The version everywhere is package.json's.
+      const instances = await waitFor(
+        async () => {
+          const list = (await (await fetch(`${listening}/api/v1/instances`)).json()) as {
+            version: string;
+          }[];
+          return list.length > 0 && list;
+        },
+        { description: 'the instance heartbeat' },
+      );
+      expect(instances.map((instance) => instance.version)).toContain(version);
       child.process.kill('SIGTERM');
       expect(await child.exit).toBe(0);
     });

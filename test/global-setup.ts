@@ -15,9 +15,12 @@ import { TEST_BACKEND_KIND_VAR, TEST_BACKEND_URI_VAR } from '../libs/testing/src
  */
 export default async function globalSetup(): Promise<void> {
   const config = loadConfig(process.env);
+  // Tests always run on a throwaway backend: in memory, on an ephemeral port.
   const backend = await startMongoBackend({
     uri: config.mongodbUri,
     mode: config.embeddedMongo,
+    dataDir: undefined,
+    port: 0,
     log: (message) => process.stdout.write(`[e2e] ${message}\n`),
   });
   process.env[TEST_BACKEND_URI_VAR] = backend.uri;

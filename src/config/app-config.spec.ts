@@ -6,7 +6,7 @@ const KEY_BASE64 = Buffer.alloc(32, 7).toString('base64');
 
 describe(loadConfig.name, () => {
   it('applies the documented defaults to an empty environment', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, { cwd: '/srv/relay' });
     expect(config).toBeInstanceOf(AppConfig);
     expect(config).toMatchObject({
       port: 3000,
@@ -14,6 +14,9 @@ describe(loadConfig.name, () => {
       mongodbUri: undefined,
       mongodbDb: 'change_relay',
       embeddedMongo: 'auto',
+      embeddedMongoDataDir: '/srv/relay/.change-relay/data',
+      embeddedMongoPort: 27027,
+      logFormat: 'json',
       serviceName: 'change-relay',
       logLevel: 'info',
       shutdownGraceMs: 10_000,
@@ -48,9 +51,12 @@ describe(loadConfig.name, () => {
       MONGODB_URI: 'mongodb://db:27017/?replicaSet=rs0',
       MONGODB_DB: 'relay',
       EMBEDDED_MONGO: 'emulator',
+      EMBEDDED_MONGO_DATA: '/var/lib/relay',
+      EMBEDDED_MONGO_PORT: '27999',
       INSTANCE_ID: 'worker-1',
       SERVICE_NAME: 'orders',
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
       SHUTDOWN_GRACE_MS: '2500',
       LEASE_TTL_MS: '5000',
       RUN_WORKERS: 'false',
@@ -80,9 +86,12 @@ describe(loadConfig.name, () => {
         mongodbUri: 'mongodb://db:27017/?replicaSet=rs0',
         mongodbDb: 'relay',
         embeddedMongo: 'emulator',
+        embeddedMongoDataDir: '/var/lib/relay',
+        embeddedMongoPort: 27999,
         instanceId: 'worker-1',
         serviceName: 'orders',
         logLevel: 'debug',
+        logFormat: 'pretty',
         shutdownGraceMs: 2500,
         leaseTtlMs: 5000,
         runWorkers: false,
@@ -115,6 +124,8 @@ describe(loadConfig.name, () => {
     ['MONGODB_URI', 'http://localhost'],
     ['EMBEDDED_MONGO', 'docker'],
     ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
+    ['EMBEDDED_MONGO_PORT', '27017x'],
     ['SHUTDOWN_GRACE_MS', '-1'],
     ['MONGODB_DB', 'a.b'],
     ['RUN_WORKERS', 'maybe'],
@@ -143,6 +154,16 @@ describe(loadConfig.name, () => {
 
   it('requires SECRET_KEY with an external MongoDB, where secrets outlive the process', () => {
     expect(() => loadConfig({ MONGODB_URI: 'mongodb://db:27017' })).toThrow(/SECRET_KEY/);
+  });
+
+  it('keeps the embedded backend in memory for EMBEDDED_MONGO_DATA=memory', () => {
+    expect(loadConfig({ EMBEDDED_MONGO_DATA: 'memory' }).embeddedMongoDataDir).toBeUndefined();
+  });
+
+  it('logs for people on a terminal and JSON elsewhere, unless LOG_FORMAT says', () => {
+    expect(loadConfig({}, { stdoutIsTty: true }).logFormat).toBe('pretty');
+    expect(loadConfig({}, { stdoutIsTty: false }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, { stdoutIsTty: true }).logFormat).toBe('json');
   });
 
   it('treats blank values as unset', () => {

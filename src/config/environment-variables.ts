@@ -13,6 +13,7 @@ import {
 
 export const EMBEDDED_MONGO_MODES = ['auto', 'mongod', 'emulator'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
 
 /** `true`/`false` (any case, also 1/0); anything else stays a string and fails validation. */
 const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -89,6 +90,18 @@ export class EnvironmentVariables {
   EMBEDDED_MONGO?: (typeof EMBEDDED_MONGO_MODES)[number];
 
   @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'EMBEDDED_MONGO_DATA must be a directory path or "memory"' })
+  EMBEDDED_MONGO_DATA?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'EMBEDDED_MONGO_PORT must be an integer from 0 to 65535' })
+  @Min(0, { message: 'EMBEDDED_MONGO_PORT must be an integer from 0 to 65535' })
+  @Max(65535, { message: 'EMBEDDED_MONGO_PORT must be an integer from 0 to 65535' })
+  EMBEDDED_MONGO_PORT?: number;
+
+  @IsOptional()
   @Matches(/^[A-Za-z0-9._:-]{1,128}$/, {
     message: 'INSTANCE_ID must be 1-128 characters of letters, digits, ".", "_", ":" or "-"',
   })
@@ -104,6 +117,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @IsOptional()
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: (typeof LOG_FORMATS)[number];
 
   @IsOptional()
   @Transform(toInteger)

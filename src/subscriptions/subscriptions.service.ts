@@ -1,3 +1,4 @@
+import { storage } from 'nestjs-pino/storage';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import {
   CheckpointsRepository,
@@ -247,10 +248,14 @@ export class SubscriptionsService {
 
   /** Lets this instance's workers react now; not awaited, so a slow reconcile never delays the answer. */
   private nudgeSupervisor(): void {
-    this.supervisor?.reconcileNow().catch((error: unknown) => {
-      this.logger.warn(
-        `Reconcile after a change failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+    // Outside the HTTP request's logging context: workers started by this reconcile outlive the
+    // request, and their log lines must not carry it.
+    storage.exit(() => {
+      this.supervisor?.reconcileNow().catch((error: unknown) => {
+        this.logger.warn(
+          `Reconcile after a change failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
     });
   }
 }

@@ -1,11 +1,11 @@
 /**
- * `npm run mongo:emulator -- --port 27017 [--host 127.0.0.1] [--oplog-size N] [--repl-set rs0]`
+ * `npm run mongo:emulator -- --port 27017 [--host 127.0.0.1] [--oplog-size N] [--repl-set rs0] [--data DIR]`
  * Starts the emulator, prints its connection string and serves until SIGINT/SIGTERM.
  */
 import { MongoEmulator, MongoEmulatorOptions } from './mongo-emulator';
 
 const USAGE =
-  'usage: mongo:emulator [--port N (default 27017, 0 = ephemeral)] [--host H] [--oplog-size N] [--repl-set NAME] [--verbose]';
+  'usage: mongo:emulator [--port N (default 27017, 0 = ephemeral)] [--host H] [--oplog-size N] [--repl-set NAME] [--data DIR (default: in memory)] [--snapshot-after-bytes N] [--verbose]';
 
 export function parseCliArgs(argv: string[]): MongoEmulatorOptions & { verbose: boolean } {
   const options: MongoEmulatorOptions & { verbose: boolean } = { port: 27017, verbose: false };
@@ -36,6 +36,12 @@ export function parseCliArgs(argv: string[]): MongoEmulatorOptions & { verbose: 
       case '--repl-set':
         options.replSetName = value();
         break;
+      case '--data':
+        options.dataDir = value();
+        break;
+      case '--snapshot-after-bytes':
+        options.snapshotAfterBytes = integer();
+        break;
       case '--verbose':
         options.verbose = true;
         break;
@@ -56,8 +62,9 @@ async function main(): Promise<void> {
     logger: verbose ? (msg) => console.error(`[mongo-emulator] ${msg}`) : undefined,
   });
   console.log(emulator.uri);
+  const storage = options.dataDir ? `data in ${options.dataDir}` : 'in memory';
   console.error(
-    `MongoDB emulator (in memory, dev/test only) serving ${emulator.uri}; Ctrl+C to stop`,
+    `MongoDB emulator (${storage}, dev/test only) serving ${emulator.uri}; Ctrl+C to stop`,
   );
   const shutdown = (signal: string) => {
     console.error(`received ${signal}, stopping`);

@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { createServer, Server, Socket } from 'node:net';
 import { CommandDispatcher } from './commands/command-dispatcher';
+import { EmulatorPersistence } from './persistence';
 import { ServerState } from './server-state';
 import { removeExpiredDocuments } from './storage/ttl-monitor';
 import { ClientConnection } from './wire/client-connection';
@@ -15,6 +16,13 @@ export interface MongoEmulatorOptions {
   /** Maximum oplog entries kept; older change stream resume points are lost. Default 100 000. */
   oplogSize?: number;
   logger?: (msg: string) => void;
+  /**
+   * Keeps data, catalog and oplog in this directory (write-ahead log + snapshots), recovered at
+   * start; unset: in memory only.
+   */
+  dataDir?: string;
+  /** With `dataDir`: log bytes after which a background snapshot compacts the log (32 MiB). */
+  snapshotAfterBytes?: number;
 }
 
 const HOUSEKEEPING_INTERVAL_MS = 1000;
@@ -22,7 +30,8 @@ const SESSION_IDLE_MS = 30 * 60 * 1000;
 
 /**
  * A MongoDB-compatible server for development and tests: the unmodified `mongodb` driver and
- * mongoose talk to it over TCP as to the primary of a one-member replica set. In memory only.
+ * mongoose talk to it over TCP as to the primary of a one-member replica set. In memory, or
+ * durable in a data directory (`dataDir`).
  */
 export class MongoEmulator {
   readonly host: string;
@@ -62,26 +71,42 @@ export class MongoEmulator {
     const host = options.host ?? '127.0.0.1';
     const replSetName = options.replSetName ?? 'rs0';
     const log = options.logger ?? (() => undefined);
+    const persistence = options.dataDir
+      ? EmulatorPersistence.open({
+          dir: options.dataDir,
+          log,
+          snapshotAfterBytes: options.snapshotAfterBytes,
+        })
+      : undefined;
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
+    let state: ServerState;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-    const state = new ServerState(
-      options.oplogSize ?? 100_000,
-      {
-        setName: replSetName,
-        me: `${host}:${port}`,
-        processId: new ObjectId(),
-        electionId: new ObjectId('7fffffff0000000000000001'),
-      },
-      log,
-    );
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+      state = new ServerState(
+        options.oplogSize ?? 100_000,
+        {
+          setName: replSetName,
+          me: `${host}:${port}`,
+          processId: new ObjectId(),
+          electionId: new ObjectId('7fffffff0000000000000001'),
+        },
+        log,
+        persistence,
+      );
+    } catch (error) {
+      server.close();
+      await persistence?.close();
+      throw error;
+    }
+    const port = (server.address() as { port: number }).port;
     const emulator = new MongoEmulator(server, state, host, port, replSetName);
     log(`MongoDB emulator listening on ${emulator.uri}`);
     return emulator;
@@ -95,7 +120,10 @@ export class MongoEmulator {
       this.state.failCommand.clear();
       for (const connection of this.connections) connection.close();
       this.connections.clear();
-      this.server.close(() => resolve());
+      this.server.close(() => {
+        // Persistence hook: last records synced, the data directory unlocked.
+        void (this.state.persistence?.close() ?? Promise.resolve()).then(() => resolve());
+      });
     });
     return this.stopping;
   }

@@ -2,6 +2,7 @@ import { Binary, Long, ObjectId } from 'bson';
 import { CursorRegistry } from './cursors/cursor-registry';
 import { FailCommandRegistry } from './fail-points/fail-command';
 import type { OpTime } from './oplog/logical-clock';
+import type { EmulatorPersistence } from './persistence';
 import { SessionRegistry } from './sessions/session-registry';
 import { StorageEngine } from './storage/storage-engine';
 
@@ -35,9 +36,11 @@ export class ServerState {
     oplogSize: number,
     readonly topology: TopologyInfo,
     readonly log: (msg: string) => void,
+    /** Persistence hook: the data directory, when the emulator keeps its data. */
+    readonly persistence?: EmulatorPersistence,
   ) {
     this.engine = new StorageEngine(oplogSize);
     this.sessions = new SessionRegistry(this.engine);
-    this.historyStart = this.engine.clock.now();
+    this.historyStart = persistence ? persistence.recover(this.engine) : this.engine.clock.now();
   }
 }

@@ -34,6 +34,9 @@ export function testEnv(
   return {
     MONGODB_URI: sharedBackendUri(),
     MONGODB_DB: uniqueDbName('relay'),
+    // Should a test drop MONGODB_URI, its embedded backend is still throwaway.
+    EMBEDDED_MONGO_DATA: 'memory',
+    EMBEDDED_MONGO_PORT: '0',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',

@@ -57,6 +57,13 @@ export class CommandDispatcher {
     } catch (error) {
       result = this.errorReply(error, labels);
     }
+    try {
+      // Persistence hook (persistence/): with a data directory, durable before acknowledged.
+      const wrote = this.server.engine.oplog.nextSeq > seqBefore;
+      await this.server.persistence?.afterCommand(command, key, wrote);
+    } catch (error) {
+      result = this.errorReply(error, labels);
+    }
     return { reply: this.withClusterTime(result, seqBefore) };
   }
 

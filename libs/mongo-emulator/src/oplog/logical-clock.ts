@@ -40,6 +40,11 @@ export class LogicalClock {
     return this.last;
   }
 
+  /** Persistence hook: after a restart, later writes must sort after every recovered one. */
+  advanceTo(time: OpTime): void {
+    if (compareOpTime(time, this.last) > 0) this.last = { t: time.t, i: time.i };
+  }
+
   /** The current cluster time: every write so far is at or before it, every later write after. */
   now(): OpTime {
     const wall = Math.floor(Date.now() / 1000);

@@ -19,6 +19,11 @@ export class StorageEngine {
   readonly catalog = new Catalog();
   readonly clock = new LogicalClock();
   readonly oplog: Oplog;
+  /**
+   * Persistence hook (see persistence/): called synchronously with every commit, before any
+   * reader can see it, so a commit is logged before a change stream or a reply reports it.
+   */
+  commitObserver: ((entries: OplogEntry[]) => void) | undefined;
 
   constructor(oplogSize: number) {
     this.oplog = new Oplog(Math.max(1, oplogSize));
@@ -27,7 +32,9 @@ export class StorageEngine {
   /** Appends the changes of one commit under one new cluster time. */
   commit(entries: OplogEntryInput[]): OplogEntry[] {
     if (entries.length === 0) return [];
-    return this.oplog.appendCommit(this.clock.tick(), entries);
+    const appended = this.oplog.appendCommit(this.clock.tick(), entries);
+    this.commitObserver?.(appended);
+    return appended;
   }
 
   insert(db: string, name: string, rawDoc: Document): Mutation {

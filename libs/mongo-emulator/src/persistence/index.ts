@@ -1,0 +1,2 @@
+export { EmulatorPersistence } from './emulator-persistence';
+export type { PersistenceOptions } from './emulator-persistence';
