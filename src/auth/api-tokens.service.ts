@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { AppConfig } from '../config/app-config';
 import { ApiTokensRepository, type ApiToken } from './api-tokens.repository';
 import { AuthErrors } from './auth.errors';
+import { JwtVerifier } from './jwt-verifier';
 import type { CreateApiTokenInput } from './dto/create-api-token.input';
 import type { ApiTokenView, CreatedApiTokenView, TokenState } from './dto/api-token.model';
 import { AUTH_DISABLED_PRINCIPAL, type Principal } from './principal';
@@ -14,7 +15,8 @@ export const CONFIGURED_ADMIN_ID = 'admin-token';
 /**
  * API tokens: created (shown once), listed, revoked and expired through the API; stored as
  * SHA-256 hashes (tokens are 256 random bits, so a fast hash is enough). ADMIN_TOKEN is checked
- * against its hash in memory, so it works while MongoDB is unreachable.
+ * against its hash in memory, so it works while MongoDB is unreachable. With AUTH_JWKS_URL,
+ * bearer values shaped as JWTs go to the JwtVerifier instead.
  */
 @Injectable()
 export class ApiTokensService implements OnApplicationBootstrap {
@@ -24,6 +26,7 @@ export class ApiTokensService implements OnApplicationBootstrap {
   constructor(
     private readonly tokens: ApiTokensRepository,
     private readonly config: AppConfig,
+    private readonly jwts: JwtVerifier,
   ) {
     this.configuredAdminHash = config.adminToken ? sha256(config.adminToken) : undefined;
   }
@@ -51,9 +54,12 @@ export class ApiTokensService implements OnApplicationBootstrap {
     if (this.config.authDisabled) {
       return AUTH_DISABLED_PRINCIPAL;
     }
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(authorization?.trim() ?? '');
+    const match = /^Bearer ([\x21-\x7e]{1,8192})$/i.exec(authorization?.trim() ?? '');
     if (!match) {
       throw AuthErrors.missingToken();
+    }
+    if (this.jwts.accepts(match[1])) {
+      return this.jwts.verify(match[1]);
     }
     const hash = sha256(match[1]);
     if (this.configuredAdminHash && timingSafeEqual(hash, this.configuredAdminHash)) {

@@ -12,6 +12,12 @@ export const AuthErrors = {
   invalidToken: () =>
     new DomainError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired'),
 
+  noRoleClaim: (claim: string) =>
+    new DomainError(
+      'FORBIDDEN',
+      `The token's "${claim}" claim names no role (viewer, operator or admin)`,
+    ),
+
   roleRequired: (required: Role, actual: Role) =>
     new DomainError(
       'FORBIDDEN',

@@ -28,6 +28,7 @@ describe(loadConfig.name, () => {
       bodyLimitBytes: 1024 * 1024,
       requestTimeoutMs: 30_000,
       rateLimitPerMinute: 600,
+      jwt: undefined,
     });
     expect(config.secretKeys).toHaveLength(1);
     expect(config.instanceId).toMatch(new RegExp(`-${process.pid}$`));
@@ -56,6 +57,11 @@ describe(loadConfig.name, () => {
       BODY_LIMIT_KB: '64',
       REQUEST_TIMEOUT_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '0',
+      AUTH_JWKS_URL: 'https://id.example.com/jwks',
+      AUTH_JWT_ISSUER: 'https://id.example.com',
+      AUTH_JWT_AUDIENCE: 'change-relay',
+      AUTH_JWT_ROLE_CLAIM: 'realm_access.roles',
+      AUTH_JWT_SERVICES_CLAIM: 'services',
     });
     expect(config).toEqual(
       new AppConfig({
@@ -80,6 +86,13 @@ describe(loadConfig.name, () => {
         bodyLimitBytes: 64 * 1024,
         requestTimeoutMs: 5000,
         rateLimitPerMinute: 0,
+        jwt: {
+          jwksUrl: 'https://id.example.com/jwks',
+          issuer: 'https://id.example.com',
+          audience: 'change-relay',
+          roleClaim: 'realm_access.roles',
+          servicesClaim: 'services',
+        },
       }),
     );
   });
@@ -116,6 +129,12 @@ describe(loadConfig.name, () => {
 
   it('requires SECRET_KEY with an external MongoDB, where secrets outlive the process', () => {
     expect(() => loadConfig({ MONGODB_URI: 'mongodb://db:27017' })).toThrow(/SECRET_KEY/);
+  });
+
+  it('requires an issuer and an audience with AUTH_JWKS_URL', () => {
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'https://id.example.com/jwks' })).toThrow(
+      /AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE/,
+    );
   });
 
   it('treats blank values as unset', () => {

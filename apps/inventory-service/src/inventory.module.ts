@@ -34,6 +34,11 @@ export class InventoryModule {
           instanceId: config.instanceId,
           serviceName: 'inventory',
           leaseTtlMs: config.leaseTtlMs,
+          secretKeys: config.secretKeys,
+          webhookTargets: {
+            allowPrivate: config.webhookAllowPrivate,
+            allowedHosts: config.webhookAllowedHosts,
+          },
           ...relay,
         }),
       ],
