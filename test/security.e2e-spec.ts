@@ -218,6 +218,9 @@ describe('Security: authentication, roles, audit, cross-site', () => {
       .expect(200);
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
     expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(response.headers['content-security-policy']).toContain("style-src 'self';");
+    const docs = await anonymous().get('/api/docs').expect(200);
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self';");
     await anonymous().options('/api/v1/subscriptions').set('origin', 'https://x.example');
   });
 
