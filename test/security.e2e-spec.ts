@@ -141,6 +141,24 @@ describe('Security: authentication, roles, audit, cross-site', () => {
       .send(webhookSubscription('scoped-new', 'payments'))
       .expect(403);
     await as().post('/api/v1/subscriptions/scoped-mine/pause').expect(200);
+    // Its tokens stay within its services, and it sees and revokes no others.
+    const minted = await as()
+      .post('/api/v1/tokens')
+      .send({ name: 'sub', role: 'viewer' })
+      .expect(201);
+    expect(minted.body.services).toEqual(['orders']);
+    await as()
+      .post('/api/v1/tokens')
+      .send({ name: 'wider', role: 'viewer', services: ['payments'] })
+      .expect(403);
+    const tokens = await as().get('/api/v1/tokens').expect(200);
+    expect(tokens.body.every((t: { services?: string[] }) => t.services?.[0] === 'orders')).toBe(
+      true,
+    );
+    await token('viewer');
+    const everyone = await server.api.http.get('/api/v1/tokens').expect(200);
+    const unscoped = everyone.body.find((t: { services?: string[] }) => !t.services);
+    await as().post(`/api/v1/tokens/${unscoped.id}/revoke`).expect(404);
     const gql = await as()
       .post('/graphql')
       .send({ query: '{ subscriptions { name } }' })

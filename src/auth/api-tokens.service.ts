@@ -105,13 +105,20 @@ export class ApiTokensService implements OnApplicationBootstrap {
     return { ...toView(created, now), token: secret };
   }
 
-  async list(): Promise<ApiTokenView[]> {
+  /** A service-scoped admin sees only tokens within its services. */
+  async list(caller: Principal): Promise<ApiTokenView[]> {
     const now = new Date();
-    return (await this.tokens.list()).map((token) => toView(token, now));
+    return (await this.tokens.list())
+      .filter((token) => withinScope(token, caller))
+      .map((token) => toView(token, now));
   }
 
-  async revoke(id: string): Promise<ApiTokenView> {
+  async revoke(id: string, caller: Principal): Promise<ApiTokenView> {
     const now = new Date();
+    const found = await this.tokens.findById(id);
+    if (!found || !withinScope(found, caller)) {
+      throw AuthErrors.tokenNotFound(id);
+    }
     const revoked = await this.tokens.revoke(id, now);
     if (!revoked) {
       throw AuthErrors.tokenNotFound(id);
@@ -133,6 +140,15 @@ export class ApiTokensService implements OnApplicationBootstrap {
       `No admin API token existed, so one was generated. It is shown this once; store it now: ${created.token}`,
     );
   }
+}
+
+/** Whether the caller may see and revoke this token: it is limited to the caller's services. */
+function withinScope(token: ApiToken, caller: Principal): boolean {
+  const scope = caller.services;
+  return (
+    scope === undefined ||
+    (token.services !== undefined && token.services.every((service) => scope.includes(service)))
+  );
 }
 
 function sha256(value: string): Buffer {
