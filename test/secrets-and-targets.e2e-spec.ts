@@ -193,6 +193,7 @@ describe('Security: secrets at rest, metadata isolation, webhook targets', () =>
       expect(stored).not.toContain('hunter2');
       expect(raw?.handler.secret).toMatch(/^enc:v1:/);
       expect(raw?.handler.headers['x-tenant']).toBe('eu-west');
+      expect(raw?.createdBy).toBe('admin-token');
 
       // A patch that changes something else keeps the secret working and sealed.
       await server.api.updateSubscription('sealed', { description: 'still sealed' }).expect(200);

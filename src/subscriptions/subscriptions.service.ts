@@ -67,6 +67,7 @@ export class SubscriptionsService {
       ...definition,
       handler: sealHandler(definition.handler, this.cipher, draft.handler.publicHeaders ?? []),
       startAtOperationTime,
+      createdBy: caller.id,
       desiredState: 'active',
       revision: 1,
       createdAt: now,
