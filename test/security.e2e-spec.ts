@@ -140,6 +140,12 @@ describe('Security: authentication, roles, audit, cross-site', () => {
       .post('/api/v1/subscriptions')
       .send(webhookSubscription('scoped-new', 'payments'))
       .expect(403);
+    const handlers = await as().get('/api/v1/handlers').expect(200);
+    const used = handlers.body.flatMap((h: { subscriptions: string[] }) => h.subscriptions);
+    expect(used).toContain('scoped-mine');
+    expect(used).not.toContain('scoped-other');
+    const instances = await as().get('/api/v1/instances').expect(200);
+    expect(JSON.stringify(instances.body)).not.toContain('scoped-other');
     await as().post('/api/v1/subscriptions/scoped-mine/pause').expect(200);
     // Its tokens stay within its services, and it sees and revokes no others.
     const minted = await as()
