@@ -140,6 +140,7 @@ describe('Security: authentication, roles, audit, cross-site', () => {
       .post('/api/v1/subscriptions')
       .send(webhookSubscription('scoped-new', 'payments'))
       .expect(403);
+    await as().get('/api/v1/audit').expect(403);
     const handlers = await as().get('/api/v1/handlers').expect(200);
     const used = handlers.body.flatMap((h: { subscriptions: string[] }) => h.subscriptions);
     expect(used).toContain('scoped-mine');

@@ -31,6 +31,12 @@ export const AuthErrors = {
       [{ field: 'serviceName', reason: 'outside the services of the API token' }],
     ),
 
+  unscopedAdminOnly: () =>
+    new DomainError(
+      'FORBIDDEN',
+      'Only an admin token that is not limited to services may read the audit log',
+    ),
+
   tokenNotFound: (id: string) =>
     new DomainError('NOT_FOUND', `API token "${id}" does not exist`, [
       { field: 'id', reason: 'no API token has this id' },
