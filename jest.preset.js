@@ -10,6 +10,12 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // jose ships ES modules only; jest runs CommonJS, so its files are transpiled like ours.
+    '^.+/node_modules/jose/.+\\.js$': [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs' } },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper,
 };

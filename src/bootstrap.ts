@@ -4,7 +4,7 @@ import { RelaySupervisor } from '@app/relay';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { ApiTokensService } from './auth/api-tokens.service';
 import { authenticationMiddleware } from './auth/auth.middleware';
@@ -117,6 +117,11 @@ function configureApp(app: INestApplication, config: AppConfig): void {
       },
     }),
   );
+  // Swagger UI styles itself inline; its page (and only it) may, still with no inline script.
+  app.use('/api/docs', (_request: unknown, response: ServerResponse, next: () => void) => {
+    response.setHeader('content-security-policy', DOCS_CSP);
+    next();
+  });
   if (config.corsOrigins.length > 0) {
     // Closed unless CORS_ORIGINS lists origins; never with credentials (tokens are headers).
     app.enableCors({
@@ -155,6 +160,18 @@ function configureApp(app: INestApplication, config: AppConfig): void {
   );
   SwaggerModule.setup('api/docs', app, document);
 }
+
+const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join(';');
 
 /** Node's own deadlines, the backstop for clients too slow to even send their headers. */
 function limitSlowClients(server: HttpServer, config: AppConfig): void {

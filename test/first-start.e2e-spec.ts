@@ -23,7 +23,10 @@ function startMain(env: Record<string, string | undefined>) {
 
 async function stop(child: ReturnType<typeof startMain>): Promise<void> {
   child.process.kill('SIGTERM');
+  // A server that does not stop within its grace must not hang the run: kill it then.
+  const hard = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
   await child.exit;
+  clearTimeout(hard);
 }
 
 describe('Secure by default: the first start', () => {
@@ -37,7 +40,7 @@ describe('Secure by default: the first start', () => {
         timeoutMs: 45_000,
         description: 'the generated admin token in the log',
       });
-      url = await waitFor(() => /listening on (http:\/\/[\w.:-]+)/.exec(first.output())?.[1], {
+      url = await waitFor(() => /is ready on (http:\/\/[\w.:-]+)/.exec(first.output())?.[1], {
         timeoutMs: 45_000,
         description: 'the server URL',
       });
@@ -63,12 +66,12 @@ describe('Secure by default: the first start', () => {
     // A second start finds the admin token and prints none.
     const second = startMain(env);
     try {
-      await waitFor(() => /listening on/.test(second.output()), {
+      await waitFor(() => /is ready on/.test(second.output()), {
         timeoutMs: 45_000,
         description: 'the second start',
       });
       const answer = await fetch(
-        `${/listening on (http:\/\/[\w.:-]+)/.exec(second.output())?.[1]}/api/v1/tokens`,
+        `${/is ready on (http:\/\/[\w.:-]+)/.exec(second.output())?.[1]}/api/v1/tokens`,
         { headers: { authorization: `Bearer ${token}` } },
       );
       expect(answer.status).toBe(200);

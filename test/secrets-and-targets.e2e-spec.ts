@@ -1,6 +1,7 @@
-import { connectTestClient, WebhookReceiver } from '@app/testing';
+import { connectTestClient, uniqueDbName, WebhookReceiver } from '@app/testing';
 import type { MongoClient } from 'mongodb';
 import { crash, newWebhookSecret, startRelay, type RelayServer } from './support/relay-server';
+import { SourceData } from './support/source-data';
 
 const SOURCE = { database: 'shop', collections: ['orders'] };
 
@@ -192,6 +193,7 @@ describe('Security: secrets at rest, metadata isolation, webhook targets', () =>
       expect(stored).not.toContain('hunter2');
       expect(raw?.handler.secret).toMatch(/^enc:v1:/);
       expect(raw?.handler.headers['x-tenant']).toBe('eu-west');
+      expect(raw?.createdBy).toBe('admin-token');
 
       // A patch that changes something else keeps the secret working and sealed.
       await server.api.updateSubscription('sealed', { description: 'still sealed' }).expect(200);
@@ -206,5 +208,49 @@ describe('Security: secrets at rest, metadata isolation, webhook targets', () =>
         .expect(200);
       expect(same.body.revision).toBe(2);
     });
+  });
+
+  it('delivers with secrets sealed under a previous key after SECRET_KEY is rotated', async () => {
+    const secret = newWebhookSecret();
+    const [source, receiver] = await Promise.all([
+      SourceData.connect(),
+      WebhookReceiver.start({ secret }),
+    ]);
+    const metadataDb = uniqueDbName('relay');
+    const oldKey = 'a1'.repeat(32);
+    const newKey = Buffer.alloc(32, 9).toString('base64');
+    try {
+      const before = await startRelay({ MONGODB_DB: metadataDb, SECRET_KEY: oldKey });
+      await before.api
+        .createSubscription({
+          name: 'rotated',
+          source: { database: source.database, collections: ['orders'] },
+          handler: {
+            type: 'webhook',
+            url: receiver.urlFor('/rotated'),
+            secret,
+            headers: { authorization: 'Bearer downstream' },
+          },
+        })
+        .expect(201);
+      await crash(before);
+
+      const after = await startRelay({
+        MONGODB_DB: metadataDb,
+        SECRET_KEY: newKey,
+        SECRET_KEY_PREVIOUS: oldKey,
+      });
+      try {
+        await source.collection('orders').insertOne({ _id: 'r1' });
+        await receiver.waitForEvents(1, { filter: (e) => e.subscription === 'rotated' });
+        const [delivered] = receiver.requests.filter((r) => r.path === '/rotated');
+        expect(delivered.signatureValid).toBe(true);
+        expect(delivered.headers.authorization).toBe('Bearer downstream');
+      } finally {
+        await crash(after);
+      }
+    } finally {
+      await Promise.all([source.close(), receiver.close()]);
+    }
   });
 });

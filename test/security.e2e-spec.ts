@@ -140,7 +140,32 @@ describe('Security: authentication, roles, audit, cross-site', () => {
       .post('/api/v1/subscriptions')
       .send(webhookSubscription('scoped-new', 'payments'))
       .expect(403);
+    await as().get('/api/v1/audit').expect(403);
+    const handlers = await as().get('/api/v1/handlers').expect(200);
+    const used = handlers.body.flatMap((h: { subscriptions: string[] }) => h.subscriptions);
+    expect(used).toContain('scoped-mine');
+    expect(used).not.toContain('scoped-other');
+    const instances = await as().get('/api/v1/instances').expect(200);
+    expect(JSON.stringify(instances.body)).not.toContain('scoped-other');
     await as().post('/api/v1/subscriptions/scoped-mine/pause').expect(200);
+    // Its tokens stay within its services, and it sees and revokes no others.
+    const minted = await as()
+      .post('/api/v1/tokens')
+      .send({ name: 'sub', role: 'viewer' })
+      .expect(201);
+    expect(minted.body.services).toEqual(['orders']);
+    await as()
+      .post('/api/v1/tokens')
+      .send({ name: 'wider', role: 'viewer', services: ['payments'] })
+      .expect(403);
+    const tokens = await as().get('/api/v1/tokens').expect(200);
+    expect(tokens.body.every((t: { services?: string[] }) => t.services?.[0] === 'orders')).toBe(
+      true,
+    );
+    await token('viewer');
+    const everyone = await server.api.http.get('/api/v1/tokens').expect(200);
+    const unscoped = everyone.body.find((t: { services?: string[] }) => !t.services);
+    await as().post(`/api/v1/tokens/${unscoped.id}/revoke`).expect(404);
     const gql = await as()
       .post('/graphql')
       .send({ query: '{ subscriptions { name } }' })
@@ -218,6 +243,9 @@ describe('Security: authentication, roles, audit, cross-site', () => {
       .expect(200);
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
     expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(response.headers['content-security-policy']).toContain("style-src 'self';");
+    const docs = await anonymous().get('/api/docs').expect(200);
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self';");
     await anonymous().options('/api/v1/subscriptions').set('origin', 'https://x.example');
   });
 

@@ -4,6 +4,7 @@ import {
   startPrivateEmulator,
   testBackendKind,
   waitFor,
+  withToken,
 } from '@app/testing';
 import type { PrivateBackend } from '@app/testing';
 import { RECORDING_HANDLER } from './support/recording.handler';
@@ -117,6 +118,16 @@ describe('Stream faults', () => {
         { description: 'the worker to report the failing getMore' },
       );
       expect(failing.lastError).toMatchObject({ code: 8, at: expect.any(String) });
+      // Error texts can name hosts and ports: a non-admin sees only the class of the error.
+      const viewer = await server.api.http
+        .post('/api/v1/tokens')
+        .send({ name: 'fault-viewer', role: 'viewer' })
+        .expect(201);
+      const masked = await withToken(server.app, viewer.body.token as string)
+        .get(`/api/v1/subscriptions/${name}/status`)
+        .expect(200);
+      expect(masked.body.lastError.message).toBe('the worker failed (details for admins)');
+      expect(JSON.stringify(masked.body)).not.toContain('failCommand');
       await failPointOff();
       await server.recorder.waitForEvents(name, 3);
       await waitUntilRunning(server, name);

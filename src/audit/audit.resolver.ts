@@ -1,5 +1,6 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import { RequireRole } from '../auth/auth.decorators';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { AuditService } from './audit.service';
 import { AuditEntryView } from './dto/audit-entry.model';
 import { ListAuditArgs } from './dto/list-audit.args';
@@ -10,7 +11,10 @@ export class AuditResolver {
   constructor(private readonly audit: AuditService) {}
 
   @Query(() => [AuditEntryView], { description: 'The audit log, newest first (admin)' })
-  auditLog(@Args() args: ListAuditArgs): Promise<AuditEntryView[]> {
-    return this.audit.list(args);
+  auditLog(
+    @Args() args: ListAuditArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AuditEntryView[]> {
+    return this.audit.list(args, caller);
   }
 }

@@ -33,15 +33,15 @@ export class ApiTokensController {
   @Get()
   @ApiOperation({ summary: 'List API tokens (never the tokens themselves), newest first' })
   @ApiOkResponse({ type: [ApiTokenView] })
-  list(): Promise<ApiTokenView[]> {
-    return this.tokens.list();
+  list(@CurrentPrincipal() principal: Principal): Promise<ApiTokenView[]> {
+    return this.tokens.list(principal);
   }
 
   @Post(':id/revoke')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Revoke an API token: it stops working at once' })
   @ApiOkResponse({ type: ApiTokenView })
-  revoke(@Param('id') id: string): Promise<ApiTokenView> {
-    return this.tokens.revoke(id);
+  revoke(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<ApiTokenView> {
+    return this.tokens.revoke(id, principal);
   }
 }

@@ -33,6 +33,11 @@ export class ApiTokensRepository {
     return record ? fromRecord(record) : null;
   }
 
+  async findById(id: string): Promise<ApiToken | null> {
+    const record = await this.model.findById(id).lean<ApiTokenRecord>().exec();
+    return record ? fromRecord(record) : null;
+  }
+
   /** Newest first. */
   async list(): Promise<ApiToken[]> {
     const records = await this.model.find().sort({ createdAt: -1 }).lean<ApiTokenRecord[]>().exec();

@@ -12,8 +12,8 @@ export class ApiTokensResolver {
   constructor(private readonly tokens: ApiTokensService) {}
 
   @Query(() => [ApiTokenView], { description: 'API tokens, newest first (admin)' })
-  apiTokens(): Promise<ApiTokenView[]> {
-    return this.tokens.list();
+  apiTokens(@CurrentPrincipal() principal: Principal): Promise<ApiTokenView[]> {
+    return this.tokens.list(principal);
   }
 
   @Mutation(() => CreatedApiTokenView, {
@@ -27,7 +27,10 @@ export class ApiTokensResolver {
   }
 
   @Mutation(() => ApiTokenView, { description: 'Revoke an API token (admin)' })
-  revokeApiToken(@Args('id') id: string): Promise<ApiTokenView> {
-    return this.tokens.revoke(id);
+  revokeApiToken(
+    @Args('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiTokenView> {
+    return this.tokens.revoke(id, principal);
   }
 }

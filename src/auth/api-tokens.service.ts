@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { AppConfig } from '../config/app-config';
 import { ApiTokensRepository, type ApiToken } from './api-tokens.repository';
 import { AuthErrors } from './auth.errors';
+import { JwtVerifier } from './jwt-verifier';
 import type { CreateApiTokenInput } from './dto/create-api-token.input';
 import type { ApiTokenView, CreatedApiTokenView, TokenState } from './dto/api-token.model';
 import { AUTH_DISABLED_PRINCIPAL, type Principal } from './principal';
@@ -14,7 +15,8 @@ export const CONFIGURED_ADMIN_ID = 'admin-token';
 /**
  * API tokens: created (shown once), listed, revoked and expired through the API; stored as
  * SHA-256 hashes (tokens are 256 random bits, so a fast hash is enough). ADMIN_TOKEN is checked
- * against its hash in memory, so it works while MongoDB is unreachable.
+ * against its hash in memory, so it works while MongoDB is unreachable. With AUTH_JWKS_URL,
+ * bearer values shaped as JWTs go to the JwtVerifier instead.
  */
 @Injectable()
 export class ApiTokensService implements OnApplicationBootstrap {
@@ -24,6 +26,7 @@ export class ApiTokensService implements OnApplicationBootstrap {
   constructor(
     private readonly tokens: ApiTokensRepository,
     private readonly config: AppConfig,
+    private readonly jwts: JwtVerifier,
   ) {
     this.configuredAdminHash = config.adminToken ? sha256(config.adminToken) : undefined;
   }
@@ -51,9 +54,12 @@ export class ApiTokensService implements OnApplicationBootstrap {
     if (this.config.authDisabled) {
       return AUTH_DISABLED_PRINCIPAL;
     }
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(authorization?.trim() ?? '');
+    const match = /^Bearer ([\x21-\x7e]{1,8192})$/i.exec(authorization?.trim() ?? '');
     if (!match) {
       throw AuthErrors.missingToken();
+    }
+    if (this.jwts.accepts(match[1])) {
+      return this.jwts.verify(match[1]);
     }
     const hash = sha256(match[1]);
     if (this.configuredAdminHash && timingSafeEqual(hash, this.configuredAdminHash)) {
@@ -99,13 +105,20 @@ export class ApiTokensService implements OnApplicationBootstrap {
     return { ...toView(created, now), token: secret };
   }
 
-  async list(): Promise<ApiTokenView[]> {
+  /** A service-scoped admin sees only tokens within its services. */
+  async list(caller: Principal): Promise<ApiTokenView[]> {
     const now = new Date();
-    return (await this.tokens.list()).map((token) => toView(token, now));
+    return (await this.tokens.list())
+      .filter((token) => withinScope(token, caller))
+      .map((token) => toView(token, now));
   }
 
-  async revoke(id: string): Promise<ApiTokenView> {
+  async revoke(id: string, caller: Principal): Promise<ApiTokenView> {
     const now = new Date();
+    const found = await this.tokens.findById(id);
+    if (!found || !withinScope(found, caller)) {
+      throw AuthErrors.tokenNotFound(id);
+    }
     const revoked = await this.tokens.revoke(id, now);
     if (!revoked) {
       throw AuthErrors.tokenNotFound(id);
@@ -127,6 +140,15 @@ export class ApiTokensService implements OnApplicationBootstrap {
       `No admin API token existed, so one was generated. It is shown this once; store it now: ${created.token}`,
     );
   }
+}
+
+/** Whether the caller may see and revoke this token: it is limited to the caller's services. */
+function withinScope(token: ApiToken, caller: Principal): boolean {
+  const scope = caller.services;
+  return (
+    scope === undefined ||
+    (token.services !== undefined && token.services.every((service) => scope.includes(service)))
+  );
 }
 
 function sha256(value: string): Buffer {

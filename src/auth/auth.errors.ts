@@ -12,6 +12,12 @@ export const AuthErrors = {
   invalidToken: () =>
     new DomainError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired'),
 
+  noRoleClaim: (claim: string) =>
+    new DomainError(
+      'FORBIDDEN',
+      `The token's "${claim}" claim names no role (viewer, operator or admin)`,
+    ),
+
   roleRequired: (required: Role, actual: Role) =>
     new DomainError(
       'FORBIDDEN',
@@ -23,6 +29,12 @@ export const AuthErrors = {
       'FORBIDDEN',
       `The API token is limited to other services than "${serviceName}"`,
       [{ field: 'serviceName', reason: 'outside the services of the API token' }],
+    ),
+
+  unscopedAdminOnly: () =>
+    new DomainError(
+      'FORBIDDEN',
+      'Only an admin token that is not limited to services may read the audit log',
     ),
 
   tokenNotFound: (id: string) =>

@@ -8,6 +8,7 @@ import { ApiTokensRepository } from './api-tokens.repository';
 import { ApiTokensResolver } from './api-tokens.resolver';
 import { ApiTokensService } from './api-tokens.service';
 import { API_TOKEN_MODEL, ApiTokenSchema } from './api-token.schema';
+import { JwtVerifier } from './jwt-verifier';
 import { RolesGuard } from './roles.guard';
 import { TokenThrottlerGuard } from './token-throttler.guard';
 
@@ -31,6 +32,7 @@ import { TokenThrottlerGuard } from './token-throttler.guard';
     ApiTokensRepository,
     ApiTokensService,
     ApiTokensResolver,
+    JwtVerifier,
     { provide: APP_GUARD, useClass: TokenThrottlerGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

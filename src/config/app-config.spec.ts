@@ -39,6 +39,7 @@ describe(loadConfig.name, () => {
       bodyLimitBytes: 1024 * 1024,
       requestTimeoutMs: 30_000,
       rateLimitPerMinute: 600,
+      jwt: undefined,
     });
     expect(config.secretKeys).toHaveLength(1);
     expect(config.instanceId).toMatch(new RegExp(`-${process.pid}$`));
@@ -78,6 +79,11 @@ describe(loadConfig.name, () => {
       BODY_LIMIT_KB: '64',
       REQUEST_TIMEOUT_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '0',
+      AUTH_JWKS_URL: 'https://id.example.com/jwks',
+      AUTH_JWT_ISSUER: 'https://id.example.com',
+      AUTH_JWT_AUDIENCE: 'change-relay',
+      AUTH_JWT_ROLE_CLAIM: 'realm_access.roles',
+      AUTH_JWT_SERVICES_CLAIM: 'services',
     });
     expect(config).toEqual(
       new AppConfig({
@@ -113,6 +119,13 @@ describe(loadConfig.name, () => {
         bodyLimitBytes: 64 * 1024,
         requestTimeoutMs: 5000,
         rateLimitPerMinute: 0,
+        jwt: {
+          jwksUrl: 'https://id.example.com/jwks',
+          issuer: 'https://id.example.com',
+          audience: 'change-relay',
+          roleClaim: 'realm_access.roles',
+          servicesClaim: 'services',
+        },
       }),
     );
   });
@@ -164,6 +177,12 @@ describe(loadConfig.name, () => {
     expect(loadConfig({}, { stdoutIsTty: true }).logFormat).toBe('pretty');
     expect(loadConfig({}, { stdoutIsTty: false }).logFormat).toBe('json');
     expect(loadConfig({ LOG_FORMAT: 'json' }, { stdoutIsTty: true }).logFormat).toBe('json');
+  });
+
+  it('requires an issuer and an audience with AUTH_JWKS_URL', () => {
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'https://id.example.com/jwks' })).toThrow(
+      /AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE/,
+    );
   });
 
   it('treats blank values as unset', () => {

@@ -68,11 +68,23 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   /** Requests per minute per token (per address when anonymous); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
+  /** OpenID Connect JWTs accepted as bearer tokens; undefined: API tokens only. */
+  readonly jwt: JwtSettings | undefined;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
     Object.freeze(this);
   }
+}
+
+export interface JwtSettings {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  /** Claim (dotted path) holding the role: viewer, operator or admin (or a list of roles). */
+  roleClaim: string;
+  /** Claim (dotted path) holding the services a token is limited to. */
+  servicesClaim: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +118,11 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
       return `${reason} (got ${JSON.stringify(env[error.property])})`;
     });
     throw new ConfigError(`Invalid configuration: ${reasons.join('; ')}`);
+  }
+  if (vars.AUTH_JWKS_URL && (!vars.AUTH_JWT_ISSUER || !vars.AUTH_JWT_AUDIENCE)) {
+    throw new ConfigError(
+      'Invalid configuration: AUTH_JWKS_URL needs AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (tokens of any issuer or audience would pass)',
+    );
   }
   if (vars.MONGODB_URI && !vars.SECRET_KEY) {
     // A key generated per process would make the stored secrets unreadable after a restart.
@@ -149,6 +166,16 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
     bodyLimitBytes: (vars.BODY_LIMIT_KB ?? 1024) * 1024,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS ?? 30_000,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 600,
+    jwt:
+      vars.AUTH_JWKS_URL && vars.AUTH_JWT_ISSUER && vars.AUTH_JWT_AUDIENCE
+        ? {
+            jwksUrl: vars.AUTH_JWKS_URL,
+            issuer: vars.AUTH_JWT_ISSUER,
+            audience: vars.AUTH_JWT_AUDIENCE,
+            roleClaim: vars.AUTH_JWT_ROLE_CLAIM ?? 'role',
+            servicesClaim: vars.AUTH_JWT_SERVICES_CLAIM,
+          }
+        : undefined,
   });
 }
 
@@ -208,4 +235,9 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   BODY_LIMIT_KB = undefined;
   REQUEST_TIMEOUT_MS = undefined;
   RATE_LIMIT_PER_MINUTE = undefined;
+  AUTH_JWKS_URL = undefined;
+  AUTH_JWT_ISSUER = undefined;
+  AUTH_JWT_AUDIENCE = undefined;
+  AUTH_JWT_ROLE_CLAIM = undefined;
+  AUTH_JWT_SERVICES_CLAIM = undefined;
 }

@@ -224,4 +224,30 @@ export class EnvironmentVariables {
     message: 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000 (0 = off)',
   })
   RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'AUTH_JWKS_URL must be an http(s) URL' })
+  AUTH_JWKS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'AUTH_JWT_ISSUER must not be empty' })
+  AUTH_JWT_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'AUTH_JWT_AUDIENCE must not be empty' })
+  AUTH_JWT_AUDIENCE?: string;
+
+  @IsOptional()
+  @Matches(/^[\w:/-]+(\.[\w:/-]+)*$/, {
+    message: 'AUTH_JWT_ROLE_CLAIM must be a claim name or dotted path (e.g. realm_access.roles)',
+  })
+  AUTH_JWT_ROLE_CLAIM?: string;
+
+  @IsOptional()
+  @Matches(/^[\w:/-]+(\.[\w:/-]+)*$/, {
+    message: 'AUTH_JWT_SERVICES_CLAIM must be a claim name or dotted path',
+  })
+  AUTH_JWT_SERVICES_CLAIM?: string;
 }

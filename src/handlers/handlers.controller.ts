@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { RequireRole } from '../auth/auth.decorators';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HandlerInfoView } from './dto/handler-info.model';
 import { HandlersService } from './handlers.service';
@@ -16,7 +17,7 @@ export class HandlersController {
     summary: 'Handler names across live instances, the built-ins, and the subscriptions using each',
   })
   @ApiOkResponse({ type: [HandlerInfoView] })
-  list(): Promise<HandlerInfoView[]> {
-    return this.handlers.list();
+  list(@CurrentPrincipal() caller: Principal): Promise<HandlerInfoView[]> {
+    return this.handlers.list(caller);
   }
 }

@@ -1,5 +1,6 @@
 import { Query, Resolver } from '@nestjs/graphql';
-import { RequireRole } from '../auth/auth.decorators';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { HandlerInfoView } from './dto/handler-info.model';
 import { HandlersService } from './handlers.service';
 
@@ -11,7 +12,7 @@ export class HandlersResolver {
   @Query(() => [HandlerInfoView], {
     description: 'Handler names across live instances, and the built-ins',
   })
-  handlers(): Promise<HandlerInfoView[]> {
-    return this.handlersService.list();
+  handlers(@CurrentPrincipal() caller: Principal): Promise<HandlerInfoView[]> {
+    return this.handlersService.list(caller);
   }
 }

@@ -5,6 +5,7 @@ import {
   SubscriptionsRepository,
   WEBHOOK_HANDLER_NAME,
 } from '@app/relay';
+import { canAccessService, type Principal } from '../auth/principal';
 import { InstancesService } from '../instances/instances.service';
 import type { HandlerInfoView } from './dto/handler-info.model';
 
@@ -22,7 +23,8 @@ export class HandlersService {
     private readonly subscriptions: SubscriptionsRepository,
   ) {}
 
-  async list(): Promise<HandlerInfoView[]> {
+  /** A service-scoped caller sees only its services' subscriptions among the users of a handler. */
+  async list(caller: Principal): Promise<HandlerInfoView[]> {
     const [live, subscriptions] = await Promise.all([
       this.instances.live(),
       this.subscriptions.list(),
@@ -46,6 +48,9 @@ export class HandlersService {
       instance.handlers.forEach((name) => entry(name).instances.push(instance.id));
     }
     for (const subscription of subscriptions) {
+      if (!canAccessService(caller, subscription.serviceName)) {
+        continue;
+      }
       entry(requiredHandlerName(subscription.handler)).subscriptions.push(subscription.name);
     }
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));

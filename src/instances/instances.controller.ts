@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { RequireRole } from '../auth/auth.decorators';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InstanceView } from './dto/instance.model';
 import { InstancesService } from './instances.service';
@@ -16,7 +17,7 @@ export class InstancesController {
     summary: 'Processes running the relay runtime, their handlers and the leases they hold',
   })
   @ApiOkResponse({ type: [InstanceView] })
-  list(): Promise<InstanceView[]> {
-    return this.instances.list();
+  list(@CurrentPrincipal() caller: Principal): Promise<InstanceView[]> {
+    return this.instances.list(caller);
   }
 }

@@ -1,5 +1,6 @@
 import { Query, Resolver } from '@nestjs/graphql';
-import { RequireRole } from '../auth/auth.decorators';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { InstanceView } from './dto/instance.model';
 import { InstancesService } from './instances.service';
 
@@ -9,7 +10,7 @@ export class InstancesResolver {
   constructor(private readonly instancesService: InstancesService) {}
 
   @Query(() => [InstanceView], { description: 'Processes running the relay runtime' })
-  instances(): Promise<InstanceView[]> {
-    return this.instancesService.list();
+  instances(@CurrentPrincipal() caller: Principal): Promise<InstanceView[]> {
+    return this.instancesService.list(caller);
   }
 }

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InstancesRepository, LeasesRepository, type Instance } from '@app/relay';
+import {
+  InstancesRepository,
+  LeasesRepository,
+  SubscriptionsRepository,
+  type Instance,
+} from '@app/relay';
+import { canAccessService, type Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import type { InstanceView } from './dto/instance.model';
 
@@ -9,6 +15,7 @@ export class InstancesService {
   constructor(
     private readonly instances: InstancesRepository,
     private readonly leases: LeasesRepository,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -21,9 +28,16 @@ export class InstancesService {
     return this.instances.listLive(this.liveWindowMs);
   }
 
-  /** Every recorded instance, live or not, sorted by id. */
-  async list(): Promise<InstanceView[]> {
-    const [instances, leases] = await Promise.all([this.instances.list(), this.leases.list()]);
+  /**
+   * Every recorded instance, live or not, sorted by id. A service-scoped caller sees only its
+   * services' subscriptions among the leases an instance holds.
+   */
+  async list(caller: Principal): Promise<InstanceView[]> {
+    const [instances, leases, visible] = await Promise.all([
+      this.instances.list(),
+      this.leases.list(),
+      this.visibleSubscriptions(caller),
+    ]);
     const now = Date.now();
     return instances.map((instance) => ({
       id: instance.id,
@@ -33,10 +47,20 @@ export class InstancesService {
       live: now - instance.lastSeen.getTime() <= this.liveWindowMs,
       subscriptions: leases
         .filter((lease) => lease.owner === instance.id && lease.expiresAt.getTime() > now)
+        .filter((lease) => visible === undefined || visible.has(lease.subscription))
         .map((lease) => lease.subscription)
         .sort(),
       startedAt: instance.startedAt,
       lastSeen: instance.lastSeen,
     }));
+  }
+
+  /** The names a scoped caller may see; undefined: all of them. */
+  private async visibleSubscriptions(caller: Principal): Promise<Set<string> | undefined> {
+    if (caller.services === undefined) {
+      return undefined;
+    }
+    const all = await this.subscriptions.list();
+    return new Set(all.filter((s) => canAccessService(caller, s.serviceName)).map((s) => s.name));
   }
 }

@@ -74,6 +74,7 @@ export class SubscriptionsService {
       handler: sealHandler(definition.handler, this.cipher, draft.handler.publicHeaders ?? []),
       startAtOperationTime,
       epoch: nextEpoch(),
+      createdBy: caller.id,
       desiredState: 'active',
       revision: 1,
       createdAt: now,

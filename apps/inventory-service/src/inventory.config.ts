@@ -15,6 +15,13 @@ export interface InventoryConfig {
   inventoryDb: string;
   instanceId: string;
   leaseTtlMs: number;
+  /**
+   * The Change Relay server's SECRET_KEY (then SECRET_KEY_PREVIOUS): every process that runs
+   * workers may run a webhook subscription, whose secrets are sealed with it.
+   */
+  secretKeys: Buffer[];
+  webhookAllowPrivate: boolean;
+  webhookAllowedHosts: string[];
 }
 
 export function loadInventoryConfig(env: Record<string, string | undefined>): InventoryConfig {
@@ -28,5 +35,25 @@ export function loadInventoryConfig(env: Record<string, string | undefined>): In
     inventoryDb: env.INVENTORY_DB || 'inventory',
     instanceId: env.INSTANCE_ID || `inventory-${hostname()}-${process.pid}`,
     leaseTtlMs,
+    secretKeys: [env.SECRET_KEY, ...(env.SECRET_KEY_PREVIOUS ?? '').split(',')]
+      .map((key) => key?.trim() ?? '')
+      .filter((key) => key !== '')
+      .map(decodeKey),
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE === 'true',
+    webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter((host) => host !== ''),
   };
+}
+
+/** 64 hex digits or base64 of 32 bytes, as the Change Relay server reads SECRET_KEY. */
+function decodeKey(value: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, 'hex')
+    : Buffer.from(value, 'base64');
+  if (key.length !== 32) {
+    throw new Error('SECRET_KEY must be 64 hex digits or base64 of 32 bytes');
+  }
+  return key;
 }

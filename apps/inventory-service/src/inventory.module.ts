@@ -40,6 +40,11 @@ export class InventoryModule {
           serviceName: 'inventory',
           leaseTtlMs: config.leaseTtlMs,
           version,
+          secretKeys: config.secretKeys,
+          webhookTargets: {
+            allowPrivate: config.webhookAllowPrivate,
+            allowedHosts: config.webhookAllowedHosts,
+          },
           ...relay,
         }),
       ],

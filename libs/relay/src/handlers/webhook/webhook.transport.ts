@@ -33,6 +33,12 @@ export function postWebhook(
       // Read the answer to the end so the connection is reusable; its content is unused.
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
+      // Cut off mid-answer (an abort or a reset): a failure, never a hang.
+      response.on('close', () => {
+        if (!response.complete) {
+          reject(new Error('the connection closed before the answer was complete'));
+        }
+      });
     });
     request.on('error', reject);
     request.end(post.body);
