@@ -5,7 +5,7 @@
 import { MongoEmulator, MongoEmulatorOptions } from './mongo-emulator';
 
 const USAGE =
-  'usage: mongo:emulator [--port N (default 27017, 0 = ephemeral)] [--host H] [--oplog-size N] [--repl-set NAME] [--verbose]';
+  'usage: mongo:emulator [--port N (default 27017, 0 = ephemeral)] [--host H] [--oplog-size N] [--repl-set NAME] [--max-connections N] [--verbose]';
 
 export function parseCliArgs(argv: string[]): MongoEmulatorOptions & { verbose: boolean } {
   const options: MongoEmulatorOptions & { verbose: boolean } = { port: 27017, verbose: false };
@@ -35,6 +35,9 @@ export function parseCliArgs(argv: string[]): MongoEmulatorOptions & { verbose: 
         break;
       case '--repl-set':
         options.replSetName = value();
+        break;
+      case '--max-connections':
+        options.maxConnections = integer();
         break;
       case '--verbose':
         options.verbose = true;

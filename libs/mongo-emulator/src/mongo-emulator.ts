@@ -14,8 +14,15 @@ export interface MongoEmulatorOptions {
   replSetName?: string;
   /** Maximum oplog entries kept; older change stream resume points are lost. Default 100 000. */
   oplogSize?: number;
+  /**
+   * Open client connections allowed; a further one is closed at once, as mongod closes
+   * connections over `net.maxIncomingConnections`. Default 1000.
+   */
+  maxConnections?: number;
   logger?: (msg: string) => void;
 }
+
+const DEFAULT_MAX_CONNECTIONS = 1000;
 
 const HOUSEKEEPING_INTERVAL_MS = 1000;
 const SESSION_IDLE_MS = 30 * 60 * 1000;
@@ -38,6 +45,7 @@ export class MongoEmulator {
     host: string,
     port: number,
     replSetName: string,
+    maxConnections: number,
   ) {
     this.host = host;
     this.port = port;
@@ -45,6 +53,11 @@ export class MongoEmulator {
     let nextConnectionId = 1;
     const dispatcher = new CommandDispatcher(state);
     server.on('connection', (socket: Socket) => {
+      if (this.connections.size >= maxConnections) {
+        state.log(`connection refused because too many open connections: ${maxConnections}`);
+        socket.destroy();
+        return;
+      }
       const connection = new ClientConnection(socket, nextConnectionId++, dispatcher, state.log);
       this.connections.add(connection);
       state.connections.current += 1;
@@ -82,7 +95,14 @@ export class MongoEmulator {
       },
       log,
     );
-    const emulator = new MongoEmulator(server, state, host, port, replSetName);
+    const emulator = new MongoEmulator(
+      server,
+      state,
+      host,
+      port,
+      replSetName,
+      options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    );
     log(`MongoDB emulator listening on ${emulator.uri}`);
     return emulator;
   }
