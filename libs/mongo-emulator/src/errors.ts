@@ -55,6 +55,9 @@ export const ErrorCode = {
   CursorInUse: 292,
   CursorKilled: 237,
   Location40415: 40415,
+  // 'Unrecognized pipeline stage name' (a Location code: its codeName is Location40324).
+  Location40324: 40324,
+  Interrupted: 11601,
 } as const;
 
 const codeNames = new Map<number, string>(

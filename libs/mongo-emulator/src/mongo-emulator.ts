@@ -26,6 +26,8 @@ const DEFAULT_MAX_CONNECTIONS = 1000;
 
 const HOUSEKEEPING_INTERVAL_MS = 1000;
 const SESSION_IDLE_MS = 30 * 60 * 1000;
+/** mongod's transactionLifetimeLimitSeconds default. */
+const TRANSACTION_LIFETIME_MS = 60 * 1000;
 
 /**
  * A MongoDB-compatible server for development and tests: the unmodified `mongodb` driver and
@@ -125,6 +127,7 @@ export class MongoEmulator {
       removeExpiredDocuments(this.state.engine);
       this.state.cursors.reapIdle();
       this.state.sessions.reapIdle(SESSION_IDLE_MS);
+      this.state.sessions.abortExpiredTransactions(TRANSACTION_LIFETIME_MS);
     } catch (error) {
       this.state.log(`housekeeping failed: ${(error as Error).message}`);
     }

@@ -98,18 +98,23 @@ class RawClient {
     return replies;
   }
 
+  /** Resolves once `count` replies arrived; rejects if the server closes the connection first. */
   async waitForReplies(count: number): Promise<BSON.Document[]> {
+    const arrived = new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.replies().length >= count) {
+          this.socket.off('data', check);
+          resolve();
+        }
+      };
+      this.socket.on('data', check);
+      check();
+    });
+    const closedFirst = this.closed.then(() => {
+      if (this.replies().length < count) throw new Error('the server closed the connection');
+    });
     await withTimeout(
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (this.replies().length >= count) {
-            this.socket.off('data', check);
-            resolve();
-          }
-        };
-        this.socket.on('data', check);
-        check();
-      }),
+      Promise.race([arrived, closedFirst]),
       CLOSE_TIMEOUT_MS * 4,
       `${count} replies`,
     );
@@ -188,7 +193,7 @@ describe('emulator wire hardening', () => {
       await first?.closed;
       // The server notices the close asynchronously: retry until a connection is accepted.
       let reply: BSON.Document | undefined;
-      const deadline = Date.now() + CLOSE_TIMEOUT_MS;
+      const deadline = Date.now() + CLOSE_TIMEOUT_MS * 2;
       while (!reply && Date.now() < deadline) {
         reply = await ping(emulator.port).catch(() => undefined);
       }

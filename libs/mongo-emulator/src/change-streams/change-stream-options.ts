@@ -76,9 +76,56 @@ export function parseChangeStreamSpec(raw: unknown): ChangeStreamSpec {
   };
 }
 
+/** Aggregation stage names mongod 7.0 knows (an unknown one is error 40324, not 20). */
+const KNOWN_STAGES = new Set([
+  ...ALLOWED_STAGES,
+  '$addFields',
+  '$bucket',
+  '$bucketAuto',
+  '$changeStream',
+  '$changeStreamSplitLargeEvent',
+  '$collStats',
+  '$count',
+  '$currentOp',
+  '$densify',
+  '$documents',
+  '$facet',
+  '$fill',
+  '$geoNear',
+  '$graphLookup',
+  '$group',
+  '$indexStats',
+  '$limit',
+  '$listLocalSessions',
+  '$listSampledQueries',
+  '$listSearchIndexes',
+  '$listSessions',
+  '$lookup',
+  '$merge',
+  '$out',
+  '$planCacheStats',
+  '$sample',
+  '$search',
+  '$searchMeta',
+  '$setWindowFields',
+  '$shardedDataDistribution',
+  '$skip',
+  '$sort',
+  '$sortByCount',
+  '$unionWith',
+  '$unwind',
+  '$vectorSearch',
+]);
+
 export function validateChangeStreamPipeline(stages: Document[]): void {
   for (const stage of stages) {
     const name = Object.keys(stage)[0];
+    if (!KNOWN_STAGES.has(name)) {
+      throw new MongoCommandError(
+        ErrorCode.Location40324,
+        `Unrecognized pipeline stage name: '${name}'`,
+      );
+    }
     if (!ALLOWED_STAGES.has(name)) {
       throw new MongoCommandError(
         ErrorCode.IllegalOperation,

@@ -24,6 +24,21 @@ const COLLECTION_OPTIONS = [
   'pipeline',
 ];
 
+/** Generic command arguments, not part of what a collMod changes. */
+const GENERIC_FIELDS = new Set([
+  'lsid',
+  'txnNumber',
+  'autocommit',
+  'startTransaction',
+  'writeConcern',
+  'readConcern',
+  'comment',
+  'maxTimeMS',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+]);
+
 function pickOptions(command: Document): Document {
   const options: Document = {};
   for (const key of COLLECTION_OPTIONS) if (command[key] !== undefined) options[key] = command[key];
@@ -41,7 +56,7 @@ function requireCollection(ctx: CommandContext, name: string, db = ctx.db): Coll
 export function dropCollection(server: ServerState, coll: CollectionState): void {
   const { engine } = server;
   engine.catalog.remove(coll.db, coll.name);
-  engine.commit([{ op: 'drop', db: coll.db, coll: coll.name }]);
+  engine.commit([{ op: 'drop', db: coll.db, coll: coll.name, collectionUUID: coll.uuid }]);
 }
 
 function splitNamespace(ns: unknown): { db: string; coll: string } {
@@ -60,6 +75,10 @@ export const collectionCommands: CommandTable = {
     const name = ctx.target;
     assertValidCollectionName(ctx.db, name);
     const options = pickOptions(ctx.command);
+    if (ctx.txn) {
+      ctx.txn.recordCreate(ctx.db, name, options);
+      return {};
+    }
     const { catalog } = ctx.server.engine;
     const existing = catalog.get(ctx.db, name);
     if (existing) {
@@ -70,12 +89,16 @@ export const collectionCommands: CommandTable = {
         `Collection ${ctx.db}.${name} already exists with different options.`,
       );
     }
-    catalog.getOrCreate(ctx.db, name, options);
+    ctx.server.engine.createCollection(ctx.db, name, options);
     return {};
   },
 
   collmod: (ctx) => {
     const coll = requireCollection(ctx, ctx.target);
+    const stateBeforeChange = {
+      collectionOptions: { uuid: coll.uuid, ...coll.options },
+      indexOptions: {} as Document,
+    };
     const reply: Document = {};
     for (const key of COLLECTION_OPTIONS) {
       if (ctx.command[key] !== undefined)
@@ -100,6 +123,20 @@ export const collectionCommands: CommandTable = {
         reply.hidden_new = indexChange.hidden;
       }
     }
+    const { collMod: _target, ...description } = ctx.command;
+    for (const key of Object.keys(description)) {
+      if (key.startsWith('$') || GENERIC_FIELDS.has(key)) delete description[key];
+    }
+    ctx.server.engine.commit([
+      {
+        op: 'modify',
+        db: coll.db,
+        coll: coll.name,
+        collectionUUID: coll.uuid,
+        operationDescription: description,
+        stateBeforeChange,
+      },
+    ]);
     return reply;
   },
 
@@ -139,17 +176,28 @@ export const collectionCommands: CommandTable = {
       );
     }
     const existing = engine.catalog.get(target.db, target.coll);
+    const operationDescription: Document = { to: target };
     if (existing) {
       if (ctx.command.dropTarget !== true) {
         throw new MongoCommandError(ErrorCode.NamespaceExists, 'target namespace exists');
       }
       dropCollection(ctx.server, existing);
+      operationDescription.dropTarget = existing.uuid;
     }
     engine.catalog.remove(source.db, source.coll);
     coll.db = target.db;
     coll.name = target.coll;
     engine.catalog.attach(coll);
-    engine.commit([{ op: 'rename', db: source.db, coll: source.coll, to: target }]);
+    engine.commit([
+      {
+        op: 'rename',
+        db: source.db,
+        coll: source.coll,
+        to: target,
+        collectionUUID: coll.uuid,
+        operationDescription,
+      },
+    ]);
     return {};
   },
 };

@@ -25,6 +25,26 @@ const COMMANDS: CommandTable = {
   ...transactionCommands,
 };
 
+/** Commands mongod 7.0 runs inside a multi-document transaction (others fail with 263). */
+const TRANSACTION_COMMANDS = new Set([
+  'find',
+  'getmore',
+  'killcursors',
+  'aggregate',
+  'distinct',
+  'insert',
+  'update',
+  'delete',
+  'findandmodify',
+  'create',
+  'createindexes',
+  'committransaction',
+  'aborttransaction',
+  'bulkwrite',
+  'dbhash',
+  'preparetransaction',
+]);
+
 const RETRYABLE_WRITES = new Set(['insert', 'update', 'delete', 'findandmodify']);
 
 /** The outcome of one command: a reply, or (fail point) a connection to close unanswered. */
@@ -53,7 +73,16 @@ export class CommandDispatcher {
       const failed = await this.applyFailPoint(name, key, connection, labels);
       if (failed && 'closeConnection' in failed) return failed;
       result = failed?.reply ?? (await this.run(command, name, key, db, connection));
-      if (failed?.writeConcernError) result.writeConcernError = failed.writeConcernError;
+      const writeConcernError =
+        failed?.writeConcernError ??
+        (result.ok === 1 ? unsatisfiableWriteConcern(command.writeConcern) : undefined);
+      if (writeConcernError) {
+        result.writeConcernError = writeConcernError;
+        const errorLabels =
+          failed?.errorLabels ??
+          errorLabelsFor({ wcCode: toNumber(writeConcernError.code, -1) }, labels);
+        if (errorLabels.length > 0) result.errorLabels = errorLabels;
+      }
     } catch (error) {
       result = this.errorReply(error, labels);
     }
@@ -74,6 +103,12 @@ export class CommandDispatcher {
     const session = command.lsid !== undefined ? sessions.get(command.lsid) : undefined;
     let txn: Transaction | undefined;
     if (session) txn = sessions.transactionFor(session, command, name);
+    if (txn && !TRANSACTION_COMMANDS.has(key)) {
+      throw new MongoCommandError(
+        ErrorCode.OperationNotSupportedInTransaction,
+        `Cannot run '${name}' in a multi-document transaction.`,
+      );
+    }
     const txnNumber = toNumber(command.txnNumber, -1);
     const retryable = session && !txn && txnNumber >= 0 && RETRYABLE_WRITES.has(key);
     if (retryable && session.retryableReply?.txnNumber === txnNumber) {
@@ -103,7 +138,9 @@ export class CommandDispatcher {
     connection: ConnectionInfo,
     labels: LabelContext,
   ): Promise<
-    { closeConnection: true } | { reply?: Document; writeConcernError?: Document } | undefined
+    | { closeConnection: true }
+    | { reply?: Document; writeConcernError?: Document; errorLabels?: string[] }
+    | undefined
   > {
     if (key === 'configurefailpoint') return undefined;
     const action = this.server.failCommand.trigger(name, connection.appName);
@@ -116,9 +153,11 @@ export class CommandDispatcher {
         "Failing command via 'failCommand' failpoint",
       );
       error.errorLabels = action.errorLabels;
-      return { reply: this.errorReply(error, labels) };
+      // failCommand fires before a getMore checks out its cursor, so mongod does not know it is
+      // a change stream's and adds no ResumableChangeStreamError.
+      return { reply: this.errorReply(error, { ...labels, changeStream: false }) };
     }
-    return { writeConcernError: action.writeConcernError };
+    return { writeConcernError: action.writeConcernError, errorLabels: action.errorLabels };
   }
 
   private isChangeStreamCommand(key: string, command: Document): boolean {
@@ -142,7 +181,7 @@ export class CommandDispatcher {
           );
     if (!(error instanceof MongoCommandError))
       this.server.log(`internal error: ${failure.message}`);
-    const errorLabels = failure.errorLabels ?? errorLabelsFor(failure, labels);
+    const errorLabels = failure.errorLabels ?? errorLabelsFor({ code: failure.code }, labels);
     return {
       ok: 0,
       errmsg: failure.message,
@@ -164,6 +203,30 @@ export class CommandDispatcher {
     }
     return reply;
   }
+}
+
+/**
+ * The write concern error mongod reports after a write whose `w` the one-member replica set
+ * cannot satisfy (the write itself is applied, as on mongod).
+ */
+function unsatisfiableWriteConcern(writeConcern: unknown): Document | undefined {
+  if (writeConcern === null || typeof writeConcern !== 'object') return undefined;
+  const w = (writeConcern as Document).w;
+  if (typeof w === 'number' && w > 1) {
+    return {
+      code: 100,
+      codeName: 'UnsatisfiableWriteConcern',
+      errmsg: 'Not enough data-bearing nodes',
+    };
+  }
+  if (typeof w === 'string' && w !== 'majority') {
+    return {
+      code: 79,
+      codeName: 'UnknownReplWriteConcern',
+      errmsg: `No write concern mode named '${w}' found in replica set configuration`,
+    };
+  }
+  return undefined;
 }
 
 function abortOnError(session: SessionState): void {

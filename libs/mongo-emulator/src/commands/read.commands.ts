@@ -69,6 +69,13 @@ export const readCommands: CommandTable = {
     }
     cursor.busy = true;
     try {
+      const failWith = ctx.server.failCommand.triggerGetMoreAfterCheckout();
+      if (failWith !== undefined) {
+        throw new MongoCommandError(
+          failWith,
+          "Failing command via 'failGetMoreAfterCursorCheckout' failpoint",
+        );
+      }
       const batchSize = optionalNumber(ctx.command.batchSize, 'batchSize');
       const batch = await cursor.nextBatch({
         batchSize: batchSize ? batchSize : undefined,

@@ -51,6 +51,10 @@ function runStatements<T>(
     try {
       run(statement, index);
     } catch (error) {
+      // In a transaction a write conflict fails the whole command (and the transaction) with
+      // TransientTransactionError, as in mongod; other statement errors are write errors.
+      if (ctx.txn && error instanceof MongoCommandError && error.code === ErrorCode.WriteConflict)
+        throw error;
       errors.push(toWriteError(index, error));
     }
   });

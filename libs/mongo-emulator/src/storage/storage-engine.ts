@@ -30,8 +30,16 @@ export class StorageEngine {
     return this.oplog.appendCommit(this.clock.tick(), entries);
   }
 
+  /** Creates a collection (explicitly, or implicitly for a write) and logs its `create`. */
+  createCollection(db: string, name: string, options?: Document): CollectionState {
+    const { coll, created } = this.catalog.getOrCreate(db, name, options);
+    if (created) this.commit([createEntry(coll)]);
+    return coll;
+  }
+
   insert(db: string, name: string, rawDoc: Document): Mutation {
     const doc = withIdFirst(rawDoc);
+    const existed = this.catalog.get(db, name) !== undefined;
     const { coll, created } = this.catalog.getOrCreate(db, name);
     const idKey = canonicalKey(doc._id);
     try {
@@ -41,12 +49,15 @@ export class StorageEngine {
       if (created) this.catalog.remove(db, name);
       throw error;
     }
+    // An insert into a new collection creates it first, a DDL entry of its own as in mongod.
+    if (!existed) this.commit([createEntry(coll)]);
     coll.put(idKey, doc);
     return {
       entry: {
         op: 'insert',
         db,
         coll: name,
+        collectionUUID: coll.uuid,
         documentKey: { _id: doc._id },
         postImage: doc,
         imagesEnabled: coll.preAndPostImagesEnabled,
@@ -74,6 +85,7 @@ export class StorageEngine {
         op: kind,
         db: coll.db,
         coll: coll.name,
+        collectionUUID: coll.uuid,
         documentKey: { _id: before._id },
         preImage: before,
         postImage: after,
@@ -93,6 +105,7 @@ export class StorageEngine {
         op: 'delete',
         db: coll.db,
         coll: coll.name,
+        collectionUUID: coll.uuid,
         documentKey: { _id: doc._id },
         preImage: doc,
         imagesEnabled: coll.preAndPostImagesEnabled,
@@ -100,6 +113,41 @@ export class StorageEngine {
       undo: () => coll.put(idKey, doc),
     };
   }
+}
+
+/** The oplog entry of a collection's (or view's) creation. */
+export function createEntry(coll: CollectionState): OplogEntryInput {
+  const { viewOn, pipeline, ...options } = coll.options;
+  if (viewOn !== undefined) {
+    return {
+      op: 'create',
+      db: coll.db,
+      coll: coll.name,
+      operationDescription: { viewOn, pipeline: pipeline ?? [] },
+    };
+  }
+  return {
+    op: 'create',
+    db: coll.db,
+    coll: coll.name,
+    collectionUUID: coll.uuid,
+    operationDescription: { ...options, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } },
+  };
+}
+
+/** One oplog entry per index created or dropped, as mongod logs them. */
+export function indexEntry(
+  op: 'createIndexes' | 'dropIndexes',
+  coll: CollectionState,
+  spec: Document,
+): OplogEntryInput {
+  return {
+    op,
+    db: coll.db,
+    coll: coll.name,
+    collectionUUID: coll.uuid,
+    operationDescription: { indexes: [{ ...spec }] },
+  };
 }
 
 export function writeConflict(): MongoCommandError {

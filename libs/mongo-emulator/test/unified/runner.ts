@@ -4,7 +4,13 @@
 import { EJSON } from 'bson';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoBulkWriteError, MongoClient, MongoServerError, type Document } from 'mongodb';
+import {
+  ClientSession,
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+  type Document,
+} from 'mongodb';
 import { ConformanceBackend, EXTERNAL_URI } from '../support/conformance-backend';
 import { ClientEntity, collectionLikeOptions, EntityMap, type ObservedEvent } from './entities';
 import { isDocument, Matcher } from './match';
@@ -335,6 +341,7 @@ class TestRun implements RunnerHooks {
 
   async close(): Promise<void> {
     for (const entity of this.entities.all()) {
+      if (entity instanceof ClientSession) await entity.endSession().catch(() => undefined);
       if (
         entity &&
         typeof entity === 'object' &&
@@ -464,6 +471,7 @@ export function describeUnifiedFolder(folder: SpecFolder): void {
           test.description,
           async () => {
             const run = new TestRun(backend, internalClient);
+            let passed = false;
             try {
               await internalClient
                 .db('admin')
@@ -474,12 +482,14 @@ export function describeUnifiedFolder(folder: SpecFolder): void {
               await run.runOperations(test.operations);
               if (test.expectEvents) run.checkEvents(test.expectEvents);
               if (test.outcome) await run.checkOutcome(test.outcome);
-              counts.passed += 1;
-            } catch (error) {
-              counts.failed += 1;
-              throw error;
-            } finally {
               await run.close();
+              passed = true;
+            } finally {
+              if (passed) counts.passed += 1;
+              else {
+                counts.failed += 1;
+                await run.close().catch(() => undefined);
+              }
             }
           },
           TEST_TIMEOUT_MS,
