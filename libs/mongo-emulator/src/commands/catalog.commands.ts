@@ -6,6 +6,7 @@ import type { CollectionState } from '../storage/collection-state';
 import { IndexSpec, validateIndexSpec } from '../storage/index-state';
 import { indexEntry } from '../storage/storage-engine';
 import type { CommandContext, CommandTable } from './command-context';
+import { assertSimpleCollation } from './command-options';
 import { firstBatchSize, materialisedCursorReply } from './cursor-reply';
 
 function filterWith(docs: Document[], filter: unknown): Document[] {
@@ -19,6 +20,14 @@ function filterWith(docs: Document[], filter: unknown): Document[] {
 }
 
 function collectionInfo(coll: CollectionState): Document {
+  if (coll.isView) {
+    return {
+      name: coll.name,
+      type: 'view',
+      options: { viewOn: coll.options.viewOn, pipeline: coll.options.pipeline ?? [] },
+      info: { readOnly: true },
+    };
+  }
   return {
     name: coll.name,
     type: 'collection',
@@ -76,6 +85,13 @@ function createIndex(coll: CollectionState, spec: IndexSpec): boolean {
   return true;
 }
 
+function viewNotCollection(ctx: CommandContext): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCode.CommandNotSupportedOnView,
+    `Namespace ${ctx.db}.${ctx.target} is a view, not a collection`,
+  );
+}
+
 export const catalogCommands: CommandTable = {
   listdatabases: (ctx) => {
     const { catalog } = ctx.server.engine;
@@ -117,6 +133,8 @@ export const catalogCommands: CommandTable = {
       throw new MongoCommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
     }
     const specs = raw.map(validateIndexSpec);
+    for (const spec of specs) assertSimpleCollation((spec as Document).collation);
+    if (ctx.server.engine.catalog.get(ctx.db, ctx.target)?.isView) throw viewNotCollection(ctx);
     if (ctx.txn) {
       const createdCollectionAutomatically = !ctx.txn.createdHere(ctx.db, ctx.target);
       for (const spec of specs) ctx.txn.recordIndex(ctx.db, ctx.target, spec);

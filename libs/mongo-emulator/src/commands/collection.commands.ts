@@ -4,6 +4,7 @@ import { assertValidCollectionName } from '../storage/catalog';
 import type { CollectionState } from '../storage/collection-state';
 import { canonicalKey, Document, toNumber } from '../storage/bson-values';
 import type { CommandContext, CommandTable } from './command-context';
+import { assertSimpleCollation, notSupported } from './command-options';
 
 /** Create options mongod stores with a collection and reports in listCollections. */
 const COLLECTION_OPTIONS = [
@@ -38,6 +39,39 @@ const GENERIC_FIELDS = new Set([
   'apiStrict',
   'apiDeprecationErrors',
 ]);
+
+/** Collection features the emulator does not model: refused by name, never ignored. */
+const UNSUPPORTED_COLLECTION_OPTIONS: Record<string, string> = {
+  capped: 'capped collections',
+  timeseries: 'time-series collections',
+  clusteredIndex: 'clustered collections',
+  encryptedFields: 'queryable encryption (encryptedFields)',
+  cappedSize: 'capped collections',
+  cappedMax: 'capped collections',
+};
+
+function assertSupportedOptions(command: Document): void {
+  for (const [option, feature] of Object.entries(UNSUPPORTED_COLLECTION_OPTIONS)) {
+    if (command[option] !== undefined && command[option] !== false) throw notSupported(feature);
+  }
+  assertSimpleCollation(command.collation);
+  const validator = command.validator as Document | undefined;
+  if (validator !== undefined && JSON.stringify(validator).includes('"$jsonSchema"')) {
+    throw notSupported('$jsonSchema validation');
+  }
+  if (command.viewOn !== undefined && typeof command.viewOn !== 'string') {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'create.viewOn' is the wrong type, expected type 'string'",
+    );
+  }
+  if (command.pipeline !== undefined && !Array.isArray(command.pipeline)) {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'create.pipeline' is the wrong type, expected type 'array'",
+    );
+  }
+}
 
 function pickOptions(command: Document): Document {
   const options: Document = {};
@@ -74,6 +108,7 @@ export const collectionCommands: CommandTable = {
   create: (ctx) => {
     const name = ctx.target;
     assertValidCollectionName(ctx.db, name);
+    assertSupportedOptions(ctx.command);
     const options = pickOptions(ctx.command);
     if (ctx.txn) {
       ctx.txn.recordCreate(ctx.db, name, options);
@@ -95,6 +130,7 @@ export const collectionCommands: CommandTable = {
 
   collmod: (ctx) => {
     const coll = requireCollection(ctx, ctx.target);
+    assertSupportedOptions(ctx.command);
     const stateBeforeChange = {
       collectionOptions: { uuid: coll.uuid, ...coll.options },
       indexOptions: {} as Document,

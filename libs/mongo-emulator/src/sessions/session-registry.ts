@@ -48,6 +48,10 @@ export class SessionRegistry {
     return session;
   }
 
+  list(): SessionState[] {
+    return [...this.sessions.values()];
+  }
+
   end(lsids: unknown[]): void {
     for (const lsid of lsids) {
       const id = (lsid as { id?: unknown } | undefined)?.id;
