@@ -88,6 +88,23 @@ describe('unsupported features', () => {
     }
   });
 
+  itOnEmulator('refuses reads at a point in time', SUPPORTED_ON_MONGOD, async () => {
+    const error = await serverError(
+      backend.db.command({ find: 'things', filter: {}, readConcern: { level: 'snapshot' } }),
+    );
+    expectNotImplemented(error, 'snapshot');
+  });
+
+  it('fails a hint that names no index, as mongod does', async () => {
+    const things = backend.db.collection('things');
+    await expectResult(things.find({}, { hint: '_id_' }).toArray(), [
+      { _id: 1, name: 'a' },
+      { _id: 2, name: 'A' },
+    ]);
+    const error = await serverError(things.find({}, { hint: 'no_such_index' }).toArray());
+    expectErrorReply(error, { code: 2, codeName: 'BadValue' });
+  });
+
   itOnEmulator('refuses $out and $merge', SUPPORTED_ON_MONGOD, async () => {
     const things = backend.db.collection('things');
     expectNotImplemented(await serverError(things.aggregate([{ $out: 'copy' }]).toArray()), '$out');
@@ -130,6 +147,14 @@ describe('views and validators', () => {
     expect(error.errorResponse.writeErrors ?? error.errorResponse).toBeDefined();
     await checked.insertOne({ _id: 3, qty: 'three' }, { bypassDocumentValidation: true });
     await expect(checked.countDocuments()).resolves.toBe(2);
+  });
+
+  it('sorts by $natural in storage order and its reverse', async () => {
+    const things = backend.db.collection('things');
+    const ids = async (direction: 1 | -1) =>
+      (await things.find({}).sort({ $natural: direction }).toArray()).map((doc) => doc._id);
+    await expect(ids(1)).resolves.toEqual([1, 2]);
+    await expect(ids(-1)).resolves.toEqual([2, 1]);
   });
 
   it('evaluates command-level let variables', async () => {

@@ -10,7 +10,7 @@ import { toTimestamp } from '../oplog/logical-clock';
 import { matchingDocuments } from '../query/document-query';
 import { asBadValue, mingoOptions } from '../query/mingo-options';
 import { deepClone, Document } from '../storage/bson-values';
-import { assertSimpleCollation, letVariables } from './command-options';
+import { assertHintExists, assertSimpleCollation, letVariables } from './command-options';
 import type { CommandContext, CommandTable } from './command-context';
 import { cursorReply, firstBatchSize, materialisedCursorReply } from './cursor-reply';
 
@@ -149,6 +149,12 @@ export const aggregateCommands: CommandTable = {
       );
     }
     assertSimpleCollation(ctx.command.collation);
+    if (typeof ctx.command.aggregate === 'string') {
+      assertHintExists(
+        ctx.server.engine.catalog.get(ctx.db, ctx.command.aggregate),
+        ctx.command.hint,
+      );
+    }
     if (pipeline.length > 0 && (pipeline[0] as Document).$changeStream !== undefined) {
       return openChangeStream(ctx, pipeline as Document[]);
     }

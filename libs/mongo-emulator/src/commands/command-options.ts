@@ -3,6 +3,7 @@ import { ErrorCode, MongoCommandError } from '../errors';
 import { asBadValue, mingoOptions } from '../query/mingo-options';
 import type { UpdateDescription } from '../oplog/oplog';
 import { Document, isPlainObject, isTruthyFlag } from '../storage/bson-values';
+import type { CollectionState } from '../storage/collection-state';
 import type { CollectionView } from '../storage/collection-view';
 import type { CommandContext } from './command-context';
 
@@ -29,6 +30,32 @@ export function assertSimpleCollation(collation: unknown): void {
     return;
   }
   throw notSupported("collation (other than {locale: 'simple'})");
+}
+
+/**
+ * mongod fails a hint that names no index of an existing collection (a missing collection has
+ * no plan to hint, and no error).
+ */
+export function assertHintExists(coll: CollectionState | undefined, hint: unknown): void {
+  if (hint === undefined || hint === null || !coll) return;
+  if (isPlainObject(hint) && Object.keys(hint).length === 1 && '$natural' in hint) return;
+  if ((typeof hint === 'string' || isPlainObject(hint)) && coll.findIndex(hint)) return;
+  throw new MongoCommandError(
+    ErrorCode.BadValue,
+    'hint provided does not correspond to an existing index',
+  );
+}
+
+/**
+ * Reads at a chosen point in time (snapshot reads outside a transaction, atClusterTime) would
+ * silently read the latest data here: refused. Inside a transaction the snapshot is modelled.
+ */
+export function assertSupportedReadConcern(readConcern: unknown, inTransaction: boolean): void {
+  if (!isPlainObject(readConcern)) return;
+  if (readConcern.atClusterTime !== undefined) throw notSupported('readConcern atClusterTime');
+  if (readConcern.level === 'snapshot' && !inTransaction) {
+    throw notSupported("readConcern level 'snapshot' outside a transaction");
+  }
 }
 
 /** Fields mongod 7.0 rejects as unknown in a command's sub-documents (e.g. updates.sort). */

@@ -9,7 +9,12 @@ import {
   valuesAtPath,
 } from '../storage/bson-values';
 import type { CommandTable } from './command-context';
-import { assertSimpleCollation, letVariables, notSupported } from './command-options';
+import {
+  assertHintExists,
+  assertSimpleCollation,
+  letVariables,
+  notSupported,
+} from './command-options';
 import { cursorReply, firstBatchSize, materialisedCursorReply } from './cursor-reply';
 
 function optionalNumber(value: unknown, field: string): number | undefined {
@@ -38,6 +43,7 @@ export const readCommands: CommandTable = {
     }
     const limit = limitArg === undefined ? undefined : Math.abs(limitArg);
     assertSimpleCollation(command.collation);
+    assertHintExists(ctx.server.engine.catalog.get(ctx.db, coll), command.hint);
     for (const option of UNSUPPORTED_FIND_OPTIONS) {
       if (command[option] !== undefined && command[option] !== false) {
         throw notSupported(`find option '${option}'`);
@@ -120,6 +126,7 @@ export const readCommands: CommandTable = {
   count: (ctx) => {
     const { command } = ctx;
     assertSimpleCollation(command.collation);
+    assertHintExists(ctx.server.engine.catalog.get(ctx.db, ctx.target), command.hint);
     const matched = matchingDocuments(ctx.view(ctx.target), command.query as Document | undefined);
     const skip = Math.max(0, optionalNumber(command.skip, 'skip') ?? 0);
     const limit = Math.abs(optionalNumber(command.limit, 'limit') ?? 0);
@@ -131,6 +138,7 @@ export const readCommands: CommandTable = {
   distinct: (ctx) => {
     const { command } = ctx;
     assertSimpleCollation(command.collation);
+    assertHintExists(ctx.server.engine.catalog.get(ctx.db, ctx.target), command.hint);
     if (typeof command.key !== 'string') {
       throw new MongoCommandError(
         ErrorCode.TypeMismatch,

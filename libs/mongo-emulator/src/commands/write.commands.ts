@@ -7,6 +7,7 @@ import type { CollectionView } from '../storage/collection-view';
 import type { CommandContext, CommandTable } from './command-context';
 import {
   assertKnownFields,
+  assertHintExists,
   assertSimpleCollation,
   letVariables,
   writeTarget,
@@ -114,6 +115,7 @@ function executeUpdate(
   statement: UpdateStatement,
   commandVariables: Document | undefined,
 ): UpdateResult {
+  assertHintExists(view.state(), (statement as unknown as Document).hint);
   // `c`: the statement's own constants, beside the command's `let`.
   const variables =
     statement.c !== undefined ? { ...commandVariables, ...statement.c } : commandVariables;
@@ -207,6 +209,7 @@ export const writeCommands: CommandTable = {
     }
     let n = 0;
     const errors = runStatements(ctx, statements, (statement) => {
+      assertHintExists(view.state(), (statement as Document).hint);
       const limit = toNumber(statement.limit, 0);
       const query = statement.q ?? {};
       for (const doc of matchingDocuments(view, query, limit === 1 ? 1 : 0, variables)) {
@@ -222,6 +225,7 @@ export const writeCommands: CommandTable = {
     const view = writeTarget(ctx);
     const query = (command.query as Document | undefined) ?? {};
     assertSimpleCollation(command.collation);
+    assertHintExists(view.state(), command.hint);
     const variables = letVariables(command);
     const remove = isTruthyFlag(command.remove);
     const update = command.update as UpdateSpec | undefined;

@@ -76,7 +76,18 @@ export function shapeResults(docs: Document[], options: FindOptions): Document[]
     options.projection && Object.keys(options.projection).length > 0
       ? options.projection
       : undefined;
-  const hasSort = options.sort !== undefined && Object.keys(options.sort).length > 0;
+  let hasSort = options.sort !== undefined && Object.keys(options.sort).length > 0;
+  if (hasSort && '$natural' in (options.sort as Document)) {
+    // {$natural: 1} is storage (insertion) order, {$natural: -1} the reverse.
+    if (Object.keys(options.sort as Document).length > 1) {
+      throw new MongoCommandError(
+        ErrorCode.NotImplemented,
+        '$natural combined with other sort keys is not supported by the MongoDB emulator',
+      );
+    }
+    if (validateSort(options.sort as Document).$natural === -1) docs = [...docs].reverse();
+    hasSort = false;
+  }
   if (!projection && !hasSort && !options.skip && !options.limit) return docs;
   try {
     let cursor = new Query({}, mingoOptions(undefined, false, options.variables)).find(
