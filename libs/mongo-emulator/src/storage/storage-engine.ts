@@ -39,7 +39,6 @@ export class StorageEngine {
 
   insert(db: string, name: string, rawDoc: Document): Mutation {
     const doc = withIdFirst(rawDoc);
-    const existed = this.catalog.get(db, name) !== undefined;
     const { coll, created } = this.catalog.getOrCreate(db, name);
     const idKey = canonicalKey(doc._id);
     try {
@@ -50,7 +49,7 @@ export class StorageEngine {
       throw error;
     }
     // An insert into a new collection creates it first, a DDL entry of its own as in mongod.
-    if (!existed) this.commit([createEntry(coll)]);
+    if (created) this.commit([createEntry(coll)]);
     coll.put(idKey, doc);
     return {
       entry: {
