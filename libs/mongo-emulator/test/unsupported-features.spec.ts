@@ -105,6 +105,39 @@ describe('unsupported features', () => {
     expectErrorReply(error, { code: 2, codeName: 'BadValue' });
   });
 
+  itOnEmulator('refuses change stream options it does not model', SUPPORTED_ON_MONGOD, async () => {
+    const things = backend.db.collection('things');
+    for (const [pipeline, feature] of [
+      [[{ $changeStream: { showSystemEvents: true } }], 'showSystemEvents'],
+      [[{ $changeStream: { showRawUpdateDescription: true } }], 'showRawUpdateDescription'],
+      [
+        [{ $changeStream: {} }, { $changeStreamSplitLargeEvent: {} }],
+        '$changeStreamSplitLargeEvent',
+      ],
+    ] as const) {
+      const error = await serverError(
+        backend.db.command({
+          aggregate: things.collectionName,
+          pipeline: [...pipeline],
+          cursor: {},
+        }),
+        feature,
+      );
+      expectNotImplemented(error, feature);
+    }
+  });
+
+  it('fails an unknown $changeStream option as mongod does', async () => {
+    const error = await serverError(
+      backend.db.command({
+        aggregate: 'things',
+        pipeline: [{ $changeStream: { noSuchOption: true } }],
+        cursor: {},
+      }),
+    );
+    expectErrorReply(error, { code: 40415, codeName: 'Location40415' });
+  });
+
   itOnEmulator('refuses $out and $merge', SUPPORTED_ON_MONGOD, async () => {
     const things = backend.db.collection('things');
     expectNotImplemented(await serverError(things.aggregate([{ $out: 'copy' }]).toArray()), '$out');
