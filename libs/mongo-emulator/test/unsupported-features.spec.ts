@@ -127,6 +127,25 @@ describe('unsupported features', () => {
     }
   });
 
+  it('fails an unknown field of a CRUD command as mongod 7.0 does', async () => {
+    for (const command of [
+      { find: 'things', filter: {}, noSuchOption: 1 },
+      { insert: 'things', documents: [{ _id: 9 }], noSuchOption: 1 },
+      { aggregate: 'things', pipeline: [], cursor: {}, noSuchOption: 1 },
+    ]) {
+      const error = await serverError(backend.db.command(command));
+      expectErrorReply(error, {
+        code: 40415,
+        codeName: 'Location40415',
+        errmsg: expect.stringContaining('noSuchOption'),
+      });
+    }
+    await expectResult(
+      backend.db.collection<{ _id: number } & Document>('things').countDocuments({ _id: 9 }),
+      0,
+    );
+  });
+
   it('fails an unknown $changeStream option as mongod does', async () => {
     const error = await serverError(
       backend.db.command({

@@ -9,6 +9,7 @@ import { aggregateCommands } from './aggregate.command';
 import { catalogCommands } from './catalog.commands';
 import { collectionCommands } from './collection.commands';
 import { CommandContext, CommandTable, ConnectionInfo } from './command-context';
+import { assertKnownCommandFields } from './command-fields';
 import { assertSupportedReadConcern } from './command-options';
 import { errorLabelsFor, LabelContext } from './error-labels';
 import { handshakeCommands } from './handshake.commands';
@@ -115,6 +116,7 @@ export class CommandDispatcher {
     if (retryable && session.retryableReply?.txnNumber === txnNumber) {
       return { ...session.retryableReply.reply };
     }
+    assertKnownCommandFields(key, name, command);
     assertSupportedReadConcern(command.readConcern, txn !== undefined);
     const ctx = new CommandContext(this.server, command, name, db, connection, session, txn);
     try {
