@@ -132,6 +132,7 @@ describe('unsupported features', () => {
       { find: 'things', filter: {}, noSuchOption: 1 },
       { insert: 'things', documents: [{ _id: 9 }], noSuchOption: 1 },
       { aggregate: 'things', pipeline: [], cursor: {}, noSuchOption: 1 },
+      { create: 'never', noSuchOption: 1 },
     ]) {
       const error = await serverError(backend.db.command(command));
       expectErrorReply(error, {

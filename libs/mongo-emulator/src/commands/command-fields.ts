@@ -150,6 +150,45 @@ const COMMAND_FIELDS: Record<string, string[]> = {
     'sampleId',
   ],
   distinct: ['key', 'query', 'collation', 'encryptionInformation', 'mirrored', 'sampleId'],
+  create: [
+    'capped',
+    'autoIndexId',
+    'idIndex',
+    'size',
+    'max',
+    'storageEngine',
+    'validator',
+    'validationLevel',
+    'validationAction',
+    'indexOptionDefaults',
+    'viewOn',
+    'pipeline',
+    'collation',
+    'changeStreamPreAndPostImages',
+    'timeseries',
+    'clusteredIndex',
+    'expireAfterSeconds',
+    'encryptedFields',
+    'temp',
+    'flags',
+  ],
+  collmod: [
+    'index',
+    'validator',
+    'validationLevel',
+    'validationAction',
+    'viewOn',
+    'pipeline',
+    'changeStreamPreAndPostImages',
+    'expireAfterSeconds',
+    'timeseries',
+    'timeseriesBucketsMayHaveMixedSchemaData',
+    'dryRun',
+    'cappedSize',
+    'cappedMax',
+    'isTimeseriesNamespace',
+    'collectionUUID',
+  ],
 };
 
 const KNOWN: Record<string, ReadonlySet<string>> = Object.fromEntries(
@@ -161,7 +200,7 @@ const KNOWN: Record<string, ReadonlySet<string>> = Object.fromEntries(
 
 /**
  * mongod parses commands strictly: a field its IDL does not know fails the command with 40415
- * ("BSON field 'find.foo' is an unknown field."). Checked for the CRUD commands, so an option
+ * ("BSON field 'find.foo' is an unknown field."). Checked for CRUD, create and collMod, so an option
  * the emulator would otherwise ignore cannot make a test pass here and fail on mongod.
  */
 export function assertKnownCommandFields(key: string, name: string, command: Document): void {
