@@ -74,13 +74,17 @@ export class ClientConnection {
     for (const message of messages) {
       this.pending += 1;
       this.pendingBytes += message.length;
-      this.queue = this.queue
-        .then(() => this.handle(message))
-        .catch((error: unknown) => {
-          this.log(`closing connection ${this.info.id}: ${(error as Error).message}`);
-          this.close();
-        })
-        .finally(() => this.settled(message.length));
+      const size = message.length;
+      this.queue = this.queue.then(() =>
+        this.handle(message).then(
+          () => this.settled(size),
+          (error: unknown) => {
+            this.settled(size);
+            this.log(`closing connection ${this.info.id}: ${(error as Error).message}`);
+            this.close();
+          },
+        ),
+      );
     }
     if (this.backlogged) this.socket.pause();
   }
@@ -124,7 +128,8 @@ export class ClientConnection {
       const streaming =
         request.exhaustAllowed && isAwaitableHello(request.command) && result.reply.ok === 1;
       responseTo = this.send(request, result.reply, responseTo, streaming);
-      await this.unreadRepliesDrained();
+      // Only a peer that stops reading makes this wait (no extra await on the hot path).
+      if (this.socket.writableLength > MAX_UNREAD_REPLY_BYTES) await this.unreadRepliesDrained();
       if (!streaming) return;
     }
   }
