@@ -5,7 +5,7 @@
 import { MongoEmulator, MongoEmulatorOptions } from './mongo-emulator';
 
 const USAGE =
-  'usage: mongo:emulator [--port N (default 27017, 0 = ephemeral)] [--host H] [--oplog-size N] [--repl-set NAME] [--data DIR (default: in memory)] [--snapshot-after-bytes N] [--verbose]';
+  'usage: mongo:emulator [--port N (default 27017, 0 = ephemeral)] [--host H] [--oplog-size N] [--repl-set NAME] [--data DIR (default: in memory)] [--snapshot-after-bytes N] [--max-connections N] [--verbose]';
 
 export function parseCliArgs(argv: string[]): MongoEmulatorOptions & { verbose: boolean } {
   const options: MongoEmulatorOptions & { verbose: boolean } = { port: 27017, verbose: false };
@@ -41,6 +41,9 @@ export function parseCliArgs(argv: string[]): MongoEmulatorOptions & { verbose: 
         break;
       case '--snapshot-after-bytes':
         options.snapshotAfterBytes = integer();
+        break;
+      case '--max-connections':
+        options.maxConnections = integer();
         break;
       case '--verbose':
         options.verbose = true;

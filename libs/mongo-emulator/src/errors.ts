@@ -33,6 +33,9 @@ export const ErrorCode = {
   OperationFailed: 96,
   WriteConflict: 112,
   CommandNotSupported: 115,
+  CommandNotSupportedOnView: 166,
+  ViewDepthLimitExceeded: 168,
+  OptionNotSupportedOnView: 167,
   DocumentValidationFailure: 121,
   NotImplemented: 238,
   NoSuchTransaction: 251,
@@ -55,6 +58,9 @@ export const ErrorCode = {
   CursorInUse: 292,
   CursorKilled: 237,
   Location40415: 40415,
+  // 'Unrecognized pipeline stage name' (a Location code: its codeName is Location40324).
+  Location40324: 40324,
+  Interrupted: 11601,
 } as const;
 
 const codeNames = new Map<number, string>(

@@ -15,6 +15,11 @@ export interface MongoEmulatorOptions {
   replSetName?: string;
   /** Maximum oplog entries kept; older change stream resume points are lost. Default 100 000. */
   oplogSize?: number;
+  /**
+   * Open client connections allowed; a further one is closed at once, as mongod closes
+   * connections over `net.maxIncomingConnections`. Default 1000.
+   */
+  maxConnections?: number;
   logger?: (msg: string) => void;
   /**
    * Keeps data, catalog and oplog in this directory (write-ahead log + snapshots), recovered at
@@ -25,8 +30,12 @@ export interface MongoEmulatorOptions {
   snapshotAfterBytes?: number;
 }
 
+const DEFAULT_MAX_CONNECTIONS = 1000;
+
 const HOUSEKEEPING_INTERVAL_MS = 1000;
 const SESSION_IDLE_MS = 30 * 60 * 1000;
+/** mongod's transactionLifetimeLimitSeconds default. */
+const TRANSACTION_LIFETIME_MS = 60 * 1000;
 
 /**
  * A MongoDB-compatible server for development and tests: the unmodified `mongodb` driver and
@@ -47,6 +56,7 @@ export class MongoEmulator {
     host: string,
     port: number,
     replSetName: string,
+    maxConnections: number,
   ) {
     this.host = host;
     this.port = port;
@@ -54,6 +64,11 @@ export class MongoEmulator {
     let nextConnectionId = 1;
     const dispatcher = new CommandDispatcher(state);
     server.on('connection', (socket: Socket) => {
+      if (this.connections.size >= maxConnections) {
+        state.log(`connection refused because too many open connections: ${maxConnections}`);
+        socket.destroy();
+        return;
+      }
       const connection = new ClientConnection(socket, nextConnectionId++, dispatcher, state.log);
       this.connections.add(connection);
       state.connections.current += 1;
@@ -107,7 +122,14 @@ export class MongoEmulator {
       throw error;
     }
     const port = (server.address() as { port: number }).port;
-    const emulator = new MongoEmulator(server, state, host, port, replSetName);
+    const emulator = new MongoEmulator(
+      server,
+      state,
+      host,
+      port,
+      replSetName,
+      options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    );
     log(`MongoDB emulator listening on ${emulator.uri}`);
     return emulator;
   }
@@ -133,6 +155,7 @@ export class MongoEmulator {
       removeExpiredDocuments(this.state.engine);
       this.state.cursors.reapIdle();
       this.state.sessions.reapIdle(SESSION_IDLE_MS);
+      this.state.sessions.abortExpiredTransactions(TRANSACTION_LIFETIME_MS);
     } catch (error) {
       this.state.log(`housekeeping failed: ${(error as Error).message}`);
     }

@@ -1,6 +1,6 @@
 import { ErrorCode, MongoCommandError } from '../errors';
 import { toTimestamp } from '../oplog/logical-clock';
-import { entryPosition, OplogEntry } from '../oplog/oplog';
+import { entryPosition, OplogEntry, UpdateDescription } from '../oplog/oplog';
 import { encodeResumeToken } from '../oplog/resume-token';
 import type { Document } from '../storage/bson-values';
 import type { StorageEngine } from '../storage/storage-engine';
@@ -37,12 +37,14 @@ export function buildChangeEvents(
   // Token and cluster time are immutable, so every stream shares one copy per entry.
   entry.resumeToken ??= encodeResumeToken(entryPosition(entry));
   entry.clusterTime ??= toTimestamp(entry.time);
+  const expanded = spec.showExpandedEvents;
   const event: Document = {
     _id: entry.resumeToken,
     operationType: entry.op,
     clusterTime: entry.clusterTime,
     wallTime: entry.wallTime,
   };
+  if (expanded && entry.collectionUUID) event.collectionUUID = entry.collectionUUID;
   switch (entry.op) {
     case 'insert':
     case 'replace':
@@ -55,7 +57,7 @@ export function buildChangeEvents(
     case 'update':
       event.ns = { db: entry.db, coll: entry.coll };
       event.documentKey = entry.documentKey;
-      event.updateDescription = entry.updateDescription;
+      event.updateDescription = expanded ? withDisambiguatedPaths(entry) : entry.updateDescription;
       addTransaction(event, entry);
       addUpdateFullDocument(event, entry, spec, engine);
       addBeforeChange(event, entry, spec);
@@ -72,11 +74,55 @@ export function buildChangeEvents(
     case 'rename':
       event.ns = { db: entry.db, coll: entry.coll };
       event.to = entry.to;
+      if (expanded) event.operationDescription = entry.operationDescription;
       return withInvalidate(entry, plain(event), scope.kind === 'collection');
     case 'dropDatabase':
       event.ns = { db: entry.db };
       return withInvalidate(entry, plain(event), scope.kind === 'database');
+    case 'create':
+    case 'createIndexes':
+    case 'dropIndexes':
+    case 'modify':
+      // DDL events exist only for streams opened with showExpandedEvents.
+      if (!expanded) return [];
+      event.ns = { db: entry.db, coll: entry.coll };
+      event.operationDescription = entry.operationDescription;
+      if (entry.stateBeforeChange) event.stateBeforeChange = entry.stateBeforeChange;
+      addTransaction(event, entry);
+      return [plain(event)];
   }
+}
+
+/**
+ * updateDescription with `disambiguatedPaths` (showExpandedEvents, MongoDB 6.1+): for each
+ * changed path holding a numeric field name, the path as an array whose array indexes are
+ * integers and whose field names are strings, so `a.1` can be told from `a[1]`.
+ */
+function withDisambiguatedPaths(entry: OplogEntry): UpdateDescription & Document {
+  const description = entry.updateDescription as UpdateDescription;
+  const disambiguatedPaths: Document = {};
+  const consider = (path: string, doc: Document | undefined) => {
+    const segments = path.split('.');
+    let value: unknown = doc;
+    let ambiguous = false;
+    const parts: (string | number)[] = [];
+    for (const segment of segments) {
+      if (Array.isArray(value)) {
+        parts.push(Number(segment));
+        value = (value as unknown[])[Number(segment)];
+      } else {
+        if (/^\d+$/.test(segment)) ambiguous = true;
+        parts.push(segment);
+        value =
+          value !== null && typeof value === 'object' ? (value as Document)[segment] : undefined;
+      }
+    }
+    if (ambiguous) disambiguatedPaths[path] = parts;
+  };
+  for (const path of Object.keys(description.updatedFields)) consider(path, entry.postImage);
+  for (const path of description.removedFields) consider(path, entry.preImage);
+  for (const { field } of description.truncatedArrays) consider(field, entry.postImage);
+  return { ...description, disambiguatedPaths };
 }
 
 function addTransaction(event: Document, entry: OplogEntry): void {

@@ -34,6 +34,22 @@ const ALLOWED_STAGES = new Set([
   '$redact',
 ]);
 
+/** $changeStream options of MongoDB 7.0. */
+const CHANGE_STREAM_FIELDS = new Set([
+  'fullDocument',
+  'fullDocumentBeforeChange',
+  'resumeAfter',
+  'startAfter',
+  'startAtOperationTime',
+  'allChangesForCluster',
+  'showExpandedEvents',
+  'showSystemEvents',
+  'showMigrationEvents',
+  'allowToRunOnConfigDB',
+  'allowToRunOnSystemNS',
+  'showRawUpdateDescription',
+]);
+
 export function parseChangeStreamSpec(raw: unknown): ChangeStreamSpec {
   const spec = (raw ?? {}) as Document;
   if (typeof spec !== 'object' || Array.isArray(spec)) {
@@ -41,6 +57,22 @@ export function parseChangeStreamSpec(raw: unknown): ChangeStreamSpec {
       ErrorCode.TypeMismatch,
       'the $changeStream stage specification must be an object',
     );
+  }
+  for (const key of Object.keys(spec)) {
+    if (!CHANGE_STREAM_FIELDS.has(key)) {
+      throw new MongoCommandError(
+        ErrorCode.Location40415,
+        `BSON field '$changeStream.${key}' is an unknown field.`,
+      );
+    }
+  }
+  for (const option of ['showSystemEvents', 'showRawUpdateDescription', 'allowToRunOnSystemNS']) {
+    if (spec[option] === true) {
+      throw new MongoCommandError(
+        ErrorCode.NotImplemented,
+        `$changeStream ${option} is not supported by the MongoDB emulator`,
+      );
+    }
   }
   const fullDocument = (spec.fullDocument ?? 'default') as string;
   if (!FULL_DOCUMENT_MODES.has(fullDocument)) {
@@ -76,9 +108,62 @@ export function parseChangeStreamSpec(raw: unknown): ChangeStreamSpec {
   };
 }
 
+/** Aggregation stage names mongod 7.0 knows (an unknown one is error 40324, not 20). */
+const KNOWN_STAGES = new Set([
+  ...ALLOWED_STAGES,
+  '$addFields',
+  '$bucket',
+  '$bucketAuto',
+  '$changeStream',
+  '$changeStreamSplitLargeEvent',
+  '$collStats',
+  '$count',
+  '$currentOp',
+  '$densify',
+  '$documents',
+  '$facet',
+  '$fill',
+  '$geoNear',
+  '$graphLookup',
+  '$group',
+  '$indexStats',
+  '$limit',
+  '$listLocalSessions',
+  '$listSampledQueries',
+  '$listSearchIndexes',
+  '$listSessions',
+  '$lookup',
+  '$merge',
+  '$out',
+  '$planCacheStats',
+  '$sample',
+  '$search',
+  '$searchMeta',
+  '$setWindowFields',
+  '$shardedDataDistribution',
+  '$skip',
+  '$sort',
+  '$sortByCount',
+  '$unionWith',
+  '$unwind',
+  '$vectorSearch',
+]);
+
 export function validateChangeStreamPipeline(stages: Document[]): void {
   for (const stage of stages) {
     const name = Object.keys(stage)[0];
+    if (!KNOWN_STAGES.has(name)) {
+      throw new MongoCommandError(
+        ErrorCode.Location40324,
+        `Unrecognized pipeline stage name: '${name}'`,
+      );
+    }
+    if (name === '$changeStreamSplitLargeEvent') {
+      throw new MongoCommandError(
+        ErrorCode.NotImplemented,
+        '$changeStreamSplitLargeEvent is not supported by the MongoDB emulator',
+      );
+    }
     if (!ALLOWED_STAGES.has(name)) {
       throw new MongoCommandError(
         ErrorCode.IllegalOperation,

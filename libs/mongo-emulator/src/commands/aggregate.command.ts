@@ -10,6 +10,7 @@ import { toTimestamp } from '../oplog/logical-clock';
 import { matchingDocuments } from '../query/document-query';
 import { asBadValue, mingoOptions } from '../query/mingo-options';
 import { deepClone, Document } from '../storage/bson-values';
+import { assertHintExists, assertSimpleCollation, letVariables } from './command-options';
 import type { CommandContext, CommandTable } from './command-context';
 import { cursorReply, firstBatchSize, materialisedCursorReply } from './cursor-reply';
 
@@ -104,21 +105,29 @@ function runPipeline(ctx: CommandContext, pipeline: Document[]): Document[] {
   // Leading $match stages filter stored documents directly; only the survivors get copied.
   let rest = pipeline;
   let docs: Document[];
-  if (typeof ctx.command.aggregate === 'string') {
+  const variables = letVariables(ctx.command);
+  if (rest.length > 0 && rest[0].$listLocalSessions !== undefined) {
+    // Sessions this server knows; without authentication every session is the caller's.
+    docs = ctx.server.sessions.list().map((session) => ({
+      _id: { id: session.lsid.id, uid: session.lsid.uid },
+      lastUse: new Date(session.lastUse),
+    }));
+    rest = rest.slice(1);
+  } else if (typeof ctx.command.aggregate === 'string') {
     const view = ctx.view(ctx.command.aggregate);
     let filter: Document | undefined;
     if (rest.length > 0 && rest[0].$match !== undefined) {
       filter = rest[0].$match as Document;
       rest = rest.slice(1);
     }
-    docs = matchingDocuments(view, filter);
+    docs = matchingDocuments(view, filter, 0, variables);
   } else {
     docs = [];
   }
   if (rest.length === 0) return docs;
   const resolver = (name: string) => [...ctx.view(name).documents()].map((doc) => deepClone(doc));
   try {
-    return new Aggregator(rest, mingoOptions(resolver, true)).run<Document>(docs);
+    return new Aggregator(rest, mingoOptions(resolver, true, variables)).run<Document>(docs);
   } catch (error) {
     throw asBadValue(error);
   }
@@ -137,6 +146,13 @@ export const aggregateCommands: CommandTable = {
       throw new MongoCommandError(
         ErrorCode.CommandNotSupported,
         'explain is not supported by the MongoDB emulator',
+      );
+    }
+    assertSimpleCollation(ctx.command.collation);
+    if (typeof ctx.command.aggregate === 'string') {
+      assertHintExists(
+        ctx.server.engine.catalog.get(ctx.db, ctx.command.aggregate),
+        ctx.command.hint,
       );
     }
     if (pipeline.length > 0 && (pipeline[0] as Document).$changeStream !== undefined) {

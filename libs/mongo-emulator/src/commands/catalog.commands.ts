@@ -4,7 +4,9 @@ import { asBadValue, mingoOptions } from '../query/mingo-options';
 import { canonicalKey, Document, isTruthyFlag } from '../storage/bson-values';
 import type { CollectionState } from '../storage/collection-state';
 import { IndexSpec, validateIndexSpec } from '../storage/index-state';
+import { indexEntry } from '../storage/storage-engine';
 import type { CommandContext, CommandTable } from './command-context';
+import { assertSimpleCollation } from './command-options';
 import { firstBatchSize, materialisedCursorReply } from './cursor-reply';
 
 function filterWith(docs: Document[], filter: unknown): Document[] {
@@ -18,6 +20,14 @@ function filterWith(docs: Document[], filter: unknown): Document[] {
 }
 
 function collectionInfo(coll: CollectionState): Document {
+  if (coll.isView) {
+    return {
+      name: coll.name,
+      type: 'view',
+      options: { viewOn: coll.options.viewOn, pipeline: coll.options.pipeline ?? [] },
+      info: { readOnly: true },
+    };
+  }
   return {
     name: coll.name,
     type: 'collection',
@@ -75,6 +85,13 @@ function createIndex(coll: CollectionState, spec: IndexSpec): boolean {
   return true;
 }
 
+function viewNotCollection(ctx: CommandContext): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCode.CommandNotSupportedOnView,
+    `Namespace ${ctx.db}.${ctx.target} is a view, not a collection`,
+  );
+}
+
 export const catalogCommands: CommandTable = {
   listdatabases: (ctx) => {
     const { catalog } = ctx.server.engine;
@@ -116,10 +133,27 @@ export const catalogCommands: CommandTable = {
       throw new MongoCommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
     }
     const specs = raw.map(validateIndexSpec);
-    const { coll, created } = ctx.server.engine.catalog.getOrCreate(ctx.db, ctx.target);
+    for (const spec of specs) assertSimpleCollation((spec as Document).collation);
+    if (ctx.server.engine.catalog.get(ctx.db, ctx.target)?.isView) throw viewNotCollection(ctx);
+    if (ctx.txn) {
+      const createdCollectionAutomatically = !ctx.txn.createdHere(ctx.db, ctx.target);
+      for (const spec of specs) ctx.txn.recordIndex(ctx.db, ctx.target, spec);
+      return {
+        createdCollectionAutomatically,
+        numIndexesBefore: 1,
+        numIndexesAfter: 1 + specs.length,
+      };
+    }
+    const { engine } = ctx.server;
+    const created = engine.catalog.get(ctx.db, ctx.target) === undefined;
+    const coll = engine.createCollection(ctx.db, ctx.target);
     const numIndexesBefore = coll.indexes.length;
     let changed = false;
-    for (const spec of specs) changed = createIndex(coll, spec) || changed;
+    for (const spec of specs) {
+      if (!createIndex(coll, spec)) continue;
+      changed = true;
+      engine.commit([indexEntry('createIndexes', coll, spec)]);
+    }
     const reply: Document = {
       numIndexesBefore,
       numIndexesAfter: coll.indexes.length,
@@ -157,7 +191,11 @@ export const catalogCommands: CommandTable = {
     const nIndexesWas = coll.indexes.length;
     const wanted = ctx.command.index;
     if (wanted === '*') {
-      for (const index of [...coll.indexes]) if (!index.isIdIndex) coll.dropIndex(index);
+      for (const index of [...coll.indexes]) {
+        if (index.isIdIndex) continue;
+        coll.dropIndex(index);
+        ctx.server.engine.commit([indexEntry('dropIndexes', coll, index.spec)]);
+      }
       return { nIndexesWas, msg: 'non-_id indexes dropped for collection' };
     }
     const names = Array.isArray(wanted) ? wanted : [wanted];
@@ -172,7 +210,10 @@ export const catalogCommands: CommandTable = {
       }
       return index;
     });
-    for (const index of indexes) coll.dropIndex(index);
+    for (const index of indexes) {
+      coll.dropIndex(index);
+      ctx.server.engine.commit([indexEntry('dropIndexes', coll, index.spec)]);
+    }
     return { nIndexesWas };
   },
 };

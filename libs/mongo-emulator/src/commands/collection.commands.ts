@@ -4,6 +4,7 @@ import { assertValidCollectionName } from '../storage/catalog';
 import type { CollectionState } from '../storage/collection-state';
 import { canonicalKey, Document, toNumber } from '../storage/bson-values';
 import type { CommandContext, CommandTable } from './command-context';
+import { assertSimpleCollation, notSupported } from './command-options';
 
 /** Create options mongod stores with a collection and reports in listCollections. */
 const COLLECTION_OPTIONS = [
@@ -24,6 +25,54 @@ const COLLECTION_OPTIONS = [
   'pipeline',
 ];
 
+/** Generic command arguments, not part of what a collMod changes. */
+const GENERIC_FIELDS = new Set([
+  'lsid',
+  'txnNumber',
+  'autocommit',
+  'startTransaction',
+  'writeConcern',
+  'readConcern',
+  'comment',
+  'maxTimeMS',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+]);
+
+/** Collection features the emulator does not model: refused by name, never ignored. */
+const UNSUPPORTED_COLLECTION_OPTIONS: Record<string, string> = {
+  capped: 'capped collections',
+  timeseries: 'time-series collections',
+  clusteredIndex: 'clustered collections',
+  encryptedFields: 'queryable encryption (encryptedFields)',
+  cappedSize: 'capped collections',
+  cappedMax: 'capped collections',
+};
+
+function assertSupportedOptions(command: Document): void {
+  for (const [option, feature] of Object.entries(UNSUPPORTED_COLLECTION_OPTIONS)) {
+    if (command[option] !== undefined && command[option] !== false) throw notSupported(feature);
+  }
+  assertSimpleCollation(command.collation);
+  const validator = command.validator as Document | undefined;
+  if (validator !== undefined && JSON.stringify(validator).includes('"$jsonSchema"')) {
+    throw notSupported('$jsonSchema validation');
+  }
+  if (command.viewOn !== undefined && typeof command.viewOn !== 'string') {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'create.viewOn' is the wrong type, expected type 'string'",
+    );
+  }
+  if (command.pipeline !== undefined && !Array.isArray(command.pipeline)) {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'create.pipeline' is the wrong type, expected type 'array'",
+    );
+  }
+}
+
 function pickOptions(command: Document): Document {
   const options: Document = {};
   for (const key of COLLECTION_OPTIONS) if (command[key] !== undefined) options[key] = command[key];
@@ -41,7 +90,7 @@ function requireCollection(ctx: CommandContext, name: string, db = ctx.db): Coll
 export function dropCollection(server: ServerState, coll: CollectionState): void {
   const { engine } = server;
   engine.catalog.remove(coll.db, coll.name);
-  engine.commit([{ op: 'drop', db: coll.db, coll: coll.name }]);
+  engine.commit([{ op: 'drop', db: coll.db, coll: coll.name, collectionUUID: coll.uuid }]);
 }
 
 function splitNamespace(ns: unknown): { db: string; coll: string } {
@@ -59,7 +108,12 @@ export const collectionCommands: CommandTable = {
   create: (ctx) => {
     const name = ctx.target;
     assertValidCollectionName(ctx.db, name);
+    assertSupportedOptions(ctx.command);
     const options = pickOptions(ctx.command);
+    if (ctx.txn) {
+      ctx.txn.recordCreate(ctx.db, name, options);
+      return {};
+    }
     const { catalog } = ctx.server.engine;
     const existing = catalog.get(ctx.db, name);
     if (existing) {
@@ -70,12 +124,17 @@ export const collectionCommands: CommandTable = {
         `Collection ${ctx.db}.${name} already exists with different options.`,
       );
     }
-    catalog.getOrCreate(ctx.db, name, options);
+    ctx.server.engine.createCollection(ctx.db, name, options);
     return {};
   },
 
   collmod: (ctx) => {
     const coll = requireCollection(ctx, ctx.target);
+    assertSupportedOptions(ctx.command);
+    const stateBeforeChange = {
+      collectionOptions: { uuid: coll.uuid, ...coll.options },
+      indexOptions: {} as Document,
+    };
     const reply: Document = {};
     for (const key of COLLECTION_OPTIONS) {
       if (ctx.command[key] !== undefined)
@@ -100,6 +159,20 @@ export const collectionCommands: CommandTable = {
         reply.hidden_new = indexChange.hidden;
       }
     }
+    const { collMod: _target, ...description } = ctx.command;
+    for (const key of Object.keys(description)) {
+      if (key.startsWith('$') || GENERIC_FIELDS.has(key)) delete description[key];
+    }
+    ctx.server.engine.commit([
+      {
+        op: 'modify',
+        db: coll.db,
+        coll: coll.name,
+        collectionUUID: coll.uuid,
+        operationDescription: description,
+        stateBeforeChange,
+      },
+    ]);
     return reply;
   },
 
@@ -139,17 +212,28 @@ export const collectionCommands: CommandTable = {
       );
     }
     const existing = engine.catalog.get(target.db, target.coll);
+    const operationDescription: Document = { to: target };
     if (existing) {
       if (ctx.command.dropTarget !== true) {
         throw new MongoCommandError(ErrorCode.NamespaceExists, 'target namespace exists');
       }
       dropCollection(ctx.server, existing);
+      operationDescription.dropTarget = existing.uuid;
     }
     engine.catalog.remove(source.db, source.coll);
     coll.db = target.db;
     coll.name = target.coll;
     engine.catalog.attach(coll);
-    engine.commit([{ op: 'rename', db: source.db, coll: source.coll, to: target }]);
+    engine.commit([
+      {
+        op: 'rename',
+        db: source.db,
+        coll: source.coll,
+        to: target,
+        collectionUUID: coll.uuid,
+        operationDescription,
+      },
+    ]);
     return {};
   },
 };

@@ -3,6 +3,7 @@ import type { SessionState } from '../sessions/session-registry';
 import type { Transaction } from '../sessions/transaction';
 import type { Document } from '../storage/bson-values';
 import { CollectionView, DirectCollectionView } from '../storage/collection-view';
+import { ViewCollectionView } from './view-collection';
 
 /** The client connection a command arrived on. */
 export interface ConnectionInfo {
@@ -25,6 +26,8 @@ export class CommandContext {
 
   /** A collection as this command sees it (inside a transaction: with its uncommitted writes). */
   view(coll: string, db = this.db): CollectionView {
+    const state = this.server.engine.catalog.get(db, coll);
+    if (state?.isView) return new ViewCollectionView(this, state);
     if (this.txn) return this.txn.view(db, coll);
     return new DirectCollectionView(this.server.engine, db, coll);
   }

@@ -9,6 +9,8 @@ import { aggregateCommands } from './aggregate.command';
 import { catalogCommands } from './catalog.commands';
 import { collectionCommands } from './collection.commands';
 import { CommandContext, CommandTable, ConnectionInfo } from './command-context';
+import { assertKnownCommandFields } from './command-fields';
+import { assertSupportedReadConcern } from './command-options';
 import { errorLabelsFor, LabelContext } from './error-labels';
 import { handshakeCommands } from './handshake.commands';
 import { readCommands } from './read.commands';
@@ -24,6 +26,26 @@ const COMMANDS: CommandTable = {
   ...aggregateCommands,
   ...transactionCommands,
 };
+
+/** Commands mongod 7.0 runs inside a multi-document transaction (others fail with 263). */
+const TRANSACTION_COMMANDS = new Set([
+  'find',
+  'getmore',
+  'killcursors',
+  'aggregate',
+  'distinct',
+  'insert',
+  'update',
+  'delete',
+  'findandmodify',
+  'create',
+  'createindexes',
+  'committransaction',
+  'aborttransaction',
+  'bulkwrite',
+  'dbhash',
+  'preparetransaction',
+]);
 
 const RETRYABLE_WRITES = new Set(['insert', 'update', 'delete', 'findandmodify']);
 
@@ -53,7 +75,16 @@ export class CommandDispatcher {
       const failed = await this.applyFailPoint(name, key, connection, labels);
       if (failed && 'closeConnection' in failed) return failed;
       result = failed?.reply ?? (await this.run(command, name, key, db, connection));
-      if (failed?.writeConcernError) result.writeConcernError = failed.writeConcernError;
+      const writeConcernError =
+        failed?.writeConcernError ??
+        (result.ok === 1 ? unsatisfiableWriteConcern(command.writeConcern) : undefined);
+      if (writeConcernError) {
+        result.writeConcernError = writeConcernError;
+        const errorLabels =
+          failed?.errorLabels ??
+          errorLabelsFor({ wcCode: toNumber(writeConcernError.code, -1) }, labels);
+        if (errorLabels.length > 0) result.errorLabels = errorLabels;
+      }
     } catch (error) {
       result = this.errorReply(error, labels);
     }
@@ -81,11 +112,19 @@ export class CommandDispatcher {
     const session = command.lsid !== undefined ? sessions.get(command.lsid) : undefined;
     let txn: Transaction | undefined;
     if (session) txn = sessions.transactionFor(session, command, name);
+    if (txn && !TRANSACTION_COMMANDS.has(key)) {
+      throw new MongoCommandError(
+        ErrorCode.OperationNotSupportedInTransaction,
+        `Cannot run '${name}' in a multi-document transaction.`,
+      );
+    }
     const txnNumber = toNumber(command.txnNumber, -1);
     const retryable = session && !txn && txnNumber >= 0 && RETRYABLE_WRITES.has(key);
     if (retryable && session.retryableReply?.txnNumber === txnNumber) {
       return { ...session.retryableReply.reply };
     }
+    assertKnownCommandFields(key, name, command);
+    assertSupportedReadConcern(command.readConcern, txn !== undefined);
     const ctx = new CommandContext(this.server, command, name, db, connection, session, txn);
     try {
       const reply = { ...(await handler(ctx)), ok: 1 };
@@ -110,7 +149,9 @@ export class CommandDispatcher {
     connection: ConnectionInfo,
     labels: LabelContext,
   ): Promise<
-    { closeConnection: true } | { reply?: Document; writeConcernError?: Document } | undefined
+    | { closeConnection: true }
+    | { reply?: Document; writeConcernError?: Document; errorLabels?: string[] }
+    | undefined
   > {
     if (key === 'configurefailpoint') return undefined;
     const action = this.server.failCommand.trigger(name, connection.appName);
@@ -123,9 +164,11 @@ export class CommandDispatcher {
         "Failing command via 'failCommand' failpoint",
       );
       error.errorLabels = action.errorLabels;
-      return { reply: this.errorReply(error, labels) };
+      // failCommand fires before a getMore checks out its cursor, so mongod does not know it is
+      // a change stream's and adds no ResumableChangeStreamError.
+      return { reply: this.errorReply(error, { ...labels, changeStream: false }) };
     }
-    return { writeConcernError: action.writeConcernError };
+    return { writeConcernError: action.writeConcernError, errorLabels: action.errorLabels };
   }
 
   private isChangeStreamCommand(key: string, command: Document): boolean {
@@ -149,7 +192,7 @@ export class CommandDispatcher {
           );
     if (!(error instanceof MongoCommandError))
       this.server.log(`internal error: ${failure.message}`);
-    const errorLabels = failure.errorLabels ?? errorLabelsFor(failure, labels);
+    const errorLabels = failure.errorLabels ?? errorLabelsFor({ code: failure.code }, labels);
     return {
       ok: 0,
       errmsg: failure.message,
@@ -171,6 +214,30 @@ export class CommandDispatcher {
     }
     return reply;
   }
+}
+
+/**
+ * The write concern error mongod reports after a write whose `w` the one-member replica set
+ * cannot satisfy (the write itself is applied, as on mongod).
+ */
+function unsatisfiableWriteConcern(writeConcern: unknown): Document | undefined {
+  if (writeConcern === null || typeof writeConcern !== 'object') return undefined;
+  const w = (writeConcern as Document).w;
+  if (typeof w === 'number' && w > 1) {
+    return {
+      code: 100,
+      codeName: 'UnsatisfiableWriteConcern',
+      errmsg: 'Not enough data-bearing nodes',
+    };
+  }
+  if (typeof w === 'string' && w !== 'majority') {
+    return {
+      code: 79,
+      codeName: 'UnknownReplWriteConcern',
+      errmsg: `No write concern mode named '${w}' found in replica set configuration`,
+    };
+  }
+  return undefined;
 }
 
 function abortOnError(session: SessionState): void {

@@ -159,8 +159,15 @@ export const handshakeCommands: CommandTable = {
     ctx.server.sessions.end((ctx.command.endSessions as unknown[] | undefined) ?? []);
     return {};
   },
-  killallsessions: () => ({}),
-  killsessions: () => ({}),
+  // Aborts the sessions' transactions in progress (their cursors are not tracked per session).
+  killallsessions: (ctx) => {
+    ctx.server.sessions.kill();
+    return {};
+  },
+  killsessions: (ctx) => {
+    ctx.server.sessions.kill((ctx.command.killSessions as unknown[] | undefined) ?? []);
+    return {};
+  },
   dbstats: (ctx) => {
     const colls = ctx.server.engine.catalog.collections(ctx.db);
     const objects = colls.reduce((sum, coll) => sum + coll.docs.size, 0);

@@ -9,6 +9,12 @@ import {
   valuesAtPath,
 } from '../storage/bson-values';
 import type { CommandTable } from './command-context';
+import {
+  assertHintExists,
+  assertSimpleCollation,
+  letVariables,
+  notSupported,
+} from './command-options';
 import { cursorReply, firstBatchSize, materialisedCursorReply } from './cursor-reply';
 
 function optionalNumber(value: unknown, field: string): number | undefined {
@@ -23,6 +29,9 @@ function optionalNumber(value: unknown, field: string): number | undefined {
   return number;
 }
 
+/** find options that change results and that the emulator does not implement. */
+const UNSUPPORTED_FIND_OPTIONS = ['min', 'max', 'returnKey', 'showRecordId', 'tailable'];
+
 export const readCommands: CommandTable = {
   find: async (ctx) => {
     const { command } = ctx;
@@ -33,7 +42,15 @@ export const readCommands: CommandTable = {
       throw new MongoCommandError(ErrorCode.BadValue, 'skip value must be non-negative');
     }
     const limit = limitArg === undefined ? undefined : Math.abs(limitArg);
+    assertSimpleCollation(command.collation);
+    assertHintExists(ctx.server.engine.catalog.get(ctx.db, coll), command.hint);
+    for (const option of UNSUPPORTED_FIND_OPTIONS) {
+      if (command[option] !== undefined && command[option] !== false) {
+        throw notSupported(`find option '${option}'`);
+      }
+    }
     const results = findDocuments(ctx.view(coll), command.filter as Document | undefined, {
+      variables: letVariables(command),
       sort: command.sort as Document | undefined,
       projection: command.projection as Document | undefined,
       skip,
@@ -69,6 +86,13 @@ export const readCommands: CommandTable = {
     }
     cursor.busy = true;
     try {
+      const failWith = ctx.server.failCommand.triggerGetMoreAfterCheckout();
+      if (failWith !== undefined) {
+        throw new MongoCommandError(
+          failWith,
+          "Failing command via 'failGetMoreAfterCursorCheckout' failpoint",
+        );
+      }
       const batchSize = optionalNumber(ctx.command.batchSize, 'batchSize');
       const batch = await cursor.nextBatch({
         batchSize: batchSize ? batchSize : undefined,
@@ -101,6 +125,8 @@ export const readCommands: CommandTable = {
 
   count: (ctx) => {
     const { command } = ctx;
+    assertSimpleCollation(command.collation);
+    assertHintExists(ctx.server.engine.catalog.get(ctx.db, ctx.target), command.hint);
     const matched = matchingDocuments(ctx.view(ctx.target), command.query as Document | undefined);
     const skip = Math.max(0, optionalNumber(command.skip, 'skip') ?? 0);
     const limit = Math.abs(optionalNumber(command.limit, 'limit') ?? 0);
@@ -111,6 +137,8 @@ export const readCommands: CommandTable = {
 
   distinct: (ctx) => {
     const { command } = ctx;
+    assertSimpleCollation(command.collation);
+    assertHintExists(ctx.server.engine.catalog.get(ctx.db, ctx.target), command.hint);
     if (typeof command.key !== 'string') {
       throw new MongoCommandError(
         ErrorCode.TypeMismatch,

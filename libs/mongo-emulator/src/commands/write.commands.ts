@@ -5,6 +5,27 @@ import { buildUpsertDocument } from '../query/upsert-document';
 import { Document, isPlainObject, isTruthyFlag, toNumber } from '../storage/bson-values';
 import type { CollectionView } from '../storage/collection-view';
 import type { CommandContext, CommandTable } from './command-context';
+import {
+  assertKnownFields,
+  assertHintExists,
+  assertSimpleCollation,
+  letVariables,
+  writeTarget,
+} from './command-options';
+
+/** Fields of an update statement in MongoDB 7.0 (`sort` arrived in 8.0). */
+const UPDATE_STATEMENT_FIELDS = new Set([
+  'q',
+  'u',
+  'upsert',
+  'multi',
+  'arrayFilters',
+  'hint',
+  'collation',
+  'c',
+  'upsertSupplied',
+]);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'hint', 'collation']);
 
 interface WriteError {
   index: number;
@@ -28,12 +49,15 @@ function assertInsertable(doc: unknown): asserts doc is Document {
   if (doc._id instanceof RegExp) {
     throw new MongoCommandError(ErrorCode.BadValue, "can't use a regex for _id");
   }
-  for (const key of Object.keys(doc)) {
-    if (key.startsWith('$')) {
-      throw new MongoCommandError(
-        ErrorCode.DollarPrefixedFieldName,
-        `Document can't have $ prefixed field names: ${key}`,
-      );
+  // Since MongoDB 5.0 top-level field names may start with '$'; an _id's may not.
+  if (isPlainObject(doc._id)) {
+    for (const key of Object.keys(doc._id)) {
+      if (key.startsWith('$')) {
+        throw new MongoCommandError(
+          ErrorCode.DollarPrefixedFieldName,
+          `_id fields may not contain '$'-prefixed fields: ${key} is not valid for storage.`,
+        );
+      }
     }
   }
 }
@@ -51,6 +75,10 @@ function runStatements<T>(
     try {
       run(statement, index);
     } catch (error) {
+      // In a transaction a write conflict fails the whole command (and the transaction) with
+      // TransientTransactionError, as in mongod; other statement errors are write errors.
+      if (ctx.txn && error instanceof MongoCommandError && error.code === ErrorCode.WriteConflict)
+        throw error;
       errors.push(toWriteError(index, error));
     }
   });
@@ -72,6 +100,8 @@ interface UpdateStatement {
   upsert?: unknown;
   multi?: unknown;
   arrayFilters?: Document[];
+  collation?: unknown;
+  c?: Document;
 }
 
 interface UpdateResult {
@@ -80,7 +110,15 @@ interface UpdateResult {
   upsertedId?: unknown;
 }
 
-function executeUpdate(view: CollectionView, statement: UpdateStatement): UpdateResult {
+function executeUpdate(
+  view: CollectionView,
+  statement: UpdateStatement,
+  commandVariables: Document | undefined,
+): UpdateResult {
+  assertHintExists(view.state(), (statement as unknown as Document).hint);
+  // `c`: the statement's own constants, beside the command's `let`.
+  const variables =
+    statement.c !== undefined ? { ...commandVariables, ...statement.c } : commandVariables;
   const query = statement.q ?? {};
   const multi = isTruthyFlag(statement.multi);
   if (statement.u === undefined || statement.u === null || typeof statement.u !== 'object') {
@@ -95,16 +133,20 @@ function executeUpdate(view: CollectionView, statement: UpdateStatement): Update
       'multi update is not supported for replacement-style update',
     );
   }
-  const matched = matchingDocuments(view, query, multi ? 0 : 1);
+  const matched = matchingDocuments(view, query, multi ? 0 : 1, variables);
   if (matched.length === 0) {
     if (!isTruthyFlag(statement.upsert)) return { matched: 0, modified: 0 };
-    const { doc } = buildUpsertDocument(query, statement.u, statement.arrayFilters);
+    const { doc } = buildUpsertDocument(query, statement.u, statement.arrayFilters, variables);
     const inserted = view.insert(doc);
     return { matched: 0, modified: 0, upsertedId: inserted._id };
   }
   let modified = 0;
   for (const doc of matched) {
-    const outcome = applyUpdate(doc, statement.u, { arrayFilters: statement.arrayFilters, query });
+    const outcome = applyUpdate(doc, statement.u, {
+      arrayFilters: statement.arrayFilters,
+      query,
+      variables,
+    });
     if (!outcome.changed) continue;
     view.write(doc, outcome.doc, outcome.kind, outcome.description);
     modified += 1;
@@ -115,7 +157,7 @@ function executeUpdate(view: CollectionView, statement: UpdateStatement): Update
 export const writeCommands: CommandTable = {
   insert: (ctx) => {
     const docs = (ctx.command.documents as unknown[] | undefined) ?? [];
-    const view = ctx.view(ctx.target);
+    const view = writeTarget(ctx);
     let n = 0;
     const errors = runStatements(ctx, docs, (doc) => {
       assertInsertable(doc);
@@ -127,12 +169,22 @@ export const writeCommands: CommandTable = {
 
   update: (ctx) => {
     const statements = (ctx.command.updates as UpdateStatement[] | undefined) ?? [];
-    const view = ctx.view(ctx.target);
+    const view = writeTarget(ctx);
+    const variables = letVariables(ctx.command);
+    // Parsing fails the whole command (ok: 0), before any statement runs.
+    for (const statement of statements) {
+      assertKnownFields(
+        statement as unknown as Document,
+        UPDATE_STATEMENT_FIELDS,
+        'update.updates',
+      );
+      assertSimpleCollation(statement.collation);
+    }
     let n = 0;
     let nModified = 0;
     const upserted: Document[] = [];
     const errors = runStatements(ctx, statements, (statement, index) => {
-      const result = executeUpdate(view, statement);
+      const result = executeUpdate(view, statement, variables);
       if (result.upsertedId !== undefined) {
         upserted.push({ index, _id: result.upsertedId });
         n += 1;
@@ -149,11 +201,18 @@ export const writeCommands: CommandTable = {
   delete: (ctx) => {
     const statements =
       (ctx.command.deletes as { q?: Document; limit?: unknown }[] | undefined) ?? [];
-    const view = ctx.view(ctx.target);
+    const view = writeTarget(ctx);
+    const variables = letVariables(ctx.command);
+    for (const statement of statements) {
+      assertKnownFields(statement, DELETE_STATEMENT_FIELDS, 'delete.deletes');
+      assertSimpleCollation((statement as Document).collation);
+    }
     let n = 0;
     const errors = runStatements(ctx, statements, (statement) => {
+      assertHintExists(view.state(), (statement as Document).hint);
       const limit = toNumber(statement.limit, 0);
-      for (const doc of matchingDocuments(view, statement.q ?? {}, limit === 1 ? 1 : 0)) {
+      const query = statement.q ?? {};
+      for (const doc of matchingDocuments(view, query, limit === 1 ? 1 : 0, variables)) {
         view.remove(doc);
         n += 1;
       }
@@ -163,8 +222,11 @@ export const writeCommands: CommandTable = {
 
   findandmodify: (ctx) => {
     const { command } = ctx;
-    const view = ctx.view(ctx.target);
+    const view = writeTarget(ctx);
     const query = (command.query as Document | undefined) ?? {};
+    assertSimpleCollation(command.collation);
+    assertHintExists(view.state(), command.hint);
+    const variables = letVariables(command);
     const remove = isTruthyFlag(command.remove);
     const update = command.update as UpdateSpec | undefined;
     if (remove && update !== undefined) {
@@ -185,6 +247,7 @@ export const writeCommands: CommandTable = {
     const [found] = findDocuments(view, query, {
       sort: command.sort as Document | undefined,
       limit: 1,
+      variables,
     });
     if (remove) {
       if (found) view.remove(found);
@@ -193,7 +256,7 @@ export const writeCommands: CommandTable = {
     const returnNew = isTruthyFlag(command.new);
     const arrayFilters = command.arrayFilters as Document[] | undefined;
     if (found) {
-      const outcome = applyUpdate(found, update as UpdateSpec, { arrayFilters, query });
+      const outcome = applyUpdate(found, update as UpdateSpec, { arrayFilters, query, variables });
       if (outcome.changed) view.write(found, outcome.doc, outcome.kind, outcome.description);
       return {
         lastErrorObject: { n: 1, updatedExisting: true },
@@ -203,7 +266,7 @@ export const writeCommands: CommandTable = {
     if (!isTruthyFlag(command.upsert)) {
       return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     }
-    const { doc } = buildUpsertDocument(query, update as UpdateSpec, arrayFilters);
+    const { doc } = buildUpsertDocument(query, update as UpdateSpec, arrayFilters, variables);
     const inserted = view.insert(doc);
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted._id },

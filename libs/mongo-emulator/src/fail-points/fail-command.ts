@@ -19,6 +19,18 @@ interface ActiveFailPoint {
   skip: number;
 }
 
+function modeOf(mode: unknown): { times: number; skip: number } {
+  if (mode === 'alwaysOn') return { times: Number.POSITIVE_INFINITY, skip: 0 };
+  const spec = (mode ?? {}) as Document;
+  if (spec.times !== undefined) return { times: toNumber(spec.times), skip: 0 };
+  if (spec.skip !== undefined)
+    return { times: Number.POSITIVE_INFINITY, skip: toNumber(spec.skip) };
+  throw new MongoCommandError(
+    ErrorCode.BadValue,
+    "mode must be 'alwaysOn', 'off', {times: n} or {skip: n}",
+  );
+}
+
 /**
  * mongod's `failCommand` fail point (test commands): makes listed commands fail with an error,
  * close the connection, block, or report a write concern error, for a number of times or always.
@@ -26,9 +38,11 @@ interface ActiveFailPoint {
 export class FailCommandRegistry {
   private active: ActiveFailPoint | undefined;
   private timesEntered = 0;
+  private getMoreAfterCheckout: { errorCode: number; times: number; skip: number } | undefined;
 
   configure(command: Document): Document {
     const name = command.configureFailPoint;
+    if (name === 'failGetMoreAfterCursorCheckout') return this.configureGetMore(command);
     if (name !== 'failCommand') {
       throw new MongoCommandError(ErrorCode.BadValue, `Cannot find failpoint: ${String(name)}`);
     }
@@ -45,18 +59,7 @@ export class FailCommandRegistry {
         "'failCommands' must be an array of command names",
       );
     }
-    let times = Number.POSITIVE_INFINITY;
-    let skip = 0;
-    if (mode !== 'alwaysOn') {
-      const spec = (mode ?? {}) as Document;
-      if (spec.times !== undefined) times = toNumber(spec.times);
-      else if (spec.skip !== undefined) skip = toNumber(spec.skip);
-      else
-        throw new MongoCommandError(
-          ErrorCode.BadValue,
-          "mode must be 'alwaysOn', 'off', {times: n} or {skip: n}",
-        );
-    }
+    const { times, skip } = modeOf(mode);
     this.timesEntered = 0;
     this.active = {
       failCommands: new Set(data.failCommands as string[]),
@@ -92,5 +95,39 @@ export class FailCommandRegistry {
 
   clear(): void {
     this.active = undefined;
+    this.getMoreAfterCheckout = undefined;
+  }
+
+  /**
+   * mongod's `failGetMoreAfterCursorCheckout`: a getMore fails with `errorCode` once its cursor
+   * is checked out, so the error gets the labels of the cursor's kind (a change stream's
+   * ResumableChangeStreamError), unlike failCommand, which fires before the cursor is known.
+   */
+  private configureGetMore(command: Document): Document {
+    const previous = this.getMoreAfterCheckout ? 1 : 0;
+    if (command.mode === 'off') {
+      this.getMoreAfterCheckout = undefined;
+      return { count: previous };
+    }
+    const data = (command.data ?? {}) as Document;
+    const { times, skip } = modeOf(command.mode);
+    this.getMoreAfterCheckout =
+      times > 0
+        ? { errorCode: toNumber(data.errorCode, ErrorCode.InternalError), times, skip }
+        : undefined;
+    return { count: previous };
+  }
+
+  /** The error code a getMore must fail with after checking out its cursor, if any. */
+  triggerGetMoreAfterCheckout(): number | undefined {
+    const point = this.getMoreAfterCheckout;
+    if (!point) return undefined;
+    if (point.skip > 0) {
+      point.skip -= 1;
+      return undefined;
+    }
+    point.times -= 1;
+    if (point.times <= 0) this.getMoreAfterCheckout = undefined;
+    return point.errorCode;
   }
 }

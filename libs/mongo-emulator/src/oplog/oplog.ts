@@ -1,10 +1,21 @@
-import type { Binary, Long, Timestamp } from 'bson';
+import type { Binary, Long, Timestamp, UUID } from 'bson';
 import type { Document } from '../storage/bson-values';
 import { OpTime } from './logical-clock';
 import { comparePositions, TokenPosition } from './resume-token';
 
 export type OplogOperation =
-  'insert' | 'update' | 'replace' | 'delete' | 'drop' | 'rename' | 'dropDatabase';
+  | 'insert'
+  | 'update'
+  | 'replace'
+  | 'delete'
+  | 'drop'
+  | 'rename'
+  | 'dropDatabase'
+  // DDL that change streams report only with showExpandedEvents (MongoDB 6.0+).
+  | 'create'
+  | 'createIndexes'
+  | 'dropIndexes'
+  | 'modify';
 
 export interface UpdateDescription {
   updatedFields: Document;
@@ -31,6 +42,12 @@ export interface OplogEntry {
   imagesEnabled?: boolean;
   updateDescription?: UpdateDescription;
   to?: { db: string; coll: string };
+  /** The collection's UUID (events report it with showExpandedEvents). */
+  collectionUUID?: UUID;
+  /** DDL details: create options, the index specs, collMod changes, rename target. */
+  operationDescription?: Document;
+  /** modify: the collection and index options before the change. */
+  stateBeforeChange?: Document;
   lsid?: { id: Binary; uid: Binary };
   txnNumber?: Long;
   /** Caches filled on first use by change streams (immutable, shared by all streams). */
@@ -97,6 +114,9 @@ export class Oplog {
         imagesEnabled: input.imagesEnabled,
         updateDescription: input.updateDescription,
         to: input.to,
+        collectionUUID: input.collectionUUID,
+        operationDescription: input.operationDescription,
+        stateBeforeChange: input.stateBeforeChange,
         lsid: input.lsid,
         txnNumber: input.txnNumber,
         resumeToken: undefined,

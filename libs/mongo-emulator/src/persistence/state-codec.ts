@@ -140,6 +140,13 @@ function applyEntry(engine: StorageEngine, entry: PersistedEntry): void {
     case 'dropDatabase':
       for (const coll of catalog.collections(entry.db)) catalog.remove(coll.db, coll.name);
       return;
+    case 'create':
+    case 'createIndexes':
+    case 'dropIndexes':
+    case 'modify':
+      // DDL events: the catalog records (reconcileCatalog) restore what they changed; their
+      // oplog entries only need appending, for change streams that resume across them.
+      return;
   }
 }
 

@@ -10,6 +10,8 @@ export interface FindOptions {
   skip?: number;
   limit?: number;
   projection?: Document;
+  /** The command's `let` variables. */
+  variables?: Document;
 }
 
 /** An `_id` the filter pins to one value, so a lookup replaces the scan. */
@@ -30,9 +32,10 @@ export function matchingDocuments(
   view: CollectionView,
   filter: Document | undefined,
   limit = 0,
+  variables?: Document,
 ): Document[] {
   const criteria = filter ?? {};
-  const query = compileFilter(criteria);
+  const query = compileFilter(criteria, variables);
   const pinned = pinnedId(criteria);
   if (pinned) {
     const doc = view.get(pinned.value);
@@ -64,7 +67,7 @@ export function findDocuments(
 ): Document[] {
   const hasSort = options.sort !== undefined && Object.keys(options.sort).length > 0;
   const earlyLimit = !hasSort && options.limit ? options.limit + (options.skip ?? 0) : 0;
-  const matched = matchingDocuments(view, filter, earlyLimit);
+  const matched = matchingDocuments(view, filter, earlyLimit, options.variables);
   return shapeResults(matched, options);
 }
 
@@ -73,10 +76,24 @@ export function shapeResults(docs: Document[], options: FindOptions): Document[]
     options.projection && Object.keys(options.projection).length > 0
       ? options.projection
       : undefined;
-  const hasSort = options.sort !== undefined && Object.keys(options.sort).length > 0;
+  let hasSort = options.sort !== undefined && Object.keys(options.sort).length > 0;
+  if (hasSort && '$natural' in (options.sort as Document)) {
+    // {$natural: 1} is storage (insertion) order, {$natural: -1} the reverse.
+    if (Object.keys(options.sort as Document).length > 1) {
+      throw new MongoCommandError(
+        ErrorCode.NotImplemented,
+        '$natural combined with other sort keys is not supported by the MongoDB emulator',
+      );
+    }
+    if (validateSort(options.sort as Document).$natural === -1) docs = [...docs].reverse();
+    hasSort = false;
+  }
   if (!projection && !hasSort && !options.skip && !options.limit) return docs;
   try {
-    let cursor = new Query({}, mingoOptions()).find(docs, projection);
+    let cursor = new Query({}, mingoOptions(undefined, false, options.variables)).find(
+      docs,
+      projection,
+    );
     if (hasSort) cursor = cursor.sort(validateSort(options.sort as Document));
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(options.limit);

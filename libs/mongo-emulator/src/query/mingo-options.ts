@@ -7,8 +7,13 @@ import type { Document } from '../storage/bson-values';
 export type CollectionResolver = (name: string) => Document[];
 
 /** Options for mingo; input documents are cloned because stored documents are shared. */
-export function mingoOptions(resolver?: CollectionResolver, cloneInput = false): Partial<Options> {
+export function mingoOptions(
+  resolver?: CollectionResolver,
+  cloneInput = false,
+  variables?: Document,
+): Partial<Options> {
   return {
+    ...(variables ? { variables } : {}),
     idKey: '_id',
     processingMode: cloneInput ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
     useStrictMode: true,
@@ -18,7 +23,7 @@ export function mingoOptions(resolver?: CollectionResolver, cloneInput = false):
 }
 
 /** Compiles a query filter, reporting malformed filters as MongoDB does (BadValue). */
-export function compileFilter(filter: unknown): Query {
+export function compileFilter(filter: unknown, variables?: Document): Query {
   if (
     filter !== undefined &&
     filter !== null &&
@@ -30,7 +35,7 @@ export function compileFilter(filter: unknown): Query {
     );
   }
   try {
-    return new Query(filter ?? {}, mingoOptions());
+    return new Query(filter ?? {}, mingoOptions(undefined, false, variables));
   } catch (error) {
     throw asBadValue(error);
   }

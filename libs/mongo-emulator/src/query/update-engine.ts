@@ -117,9 +117,14 @@ function assertNumericTargets(doc: Document, update: Document): void {
 export function applyUpdate(
   doc: Document,
   update: UpdateSpec,
-  options: { arrayFilters?: Document[]; query?: Document; inserting?: boolean } = {},
+  options: {
+    arrayFilters?: Document[];
+    query?: Document;
+    inserting?: boolean;
+    variables?: Document;
+  } = {},
 ): UpdateOutcome {
-  if (Array.isArray(update)) return applyPipelineUpdate(doc, update);
+  if (Array.isArray(update)) return applyPipelineUpdate(doc, update, options.variables);
   if (!isOperatorUpdate(update)) return applyReplacement(doc, update);
   validateOperators(update);
   assertNoConflictingPaths(update);
@@ -190,10 +195,14 @@ function applyReplacement(doc: Document, replacement: Document): UpdateOutcome {
   return { doc: idFirst(next), kind: 'replace', changed };
 }
 
-function applyPipelineUpdate(doc: Document, pipeline: Document[]): UpdateOutcome {
+function applyPipelineUpdate(
+  doc: Document,
+  pipeline: Document[],
+  variables?: Document,
+): UpdateOutcome {
   let next: Document;
   try {
-    next = new Aggregator(pipeline, mingoOptions(undefined, true)).run([doc])[0] ?? {};
+    next = new Aggregator(pipeline, mingoOptions(undefined, true, variables)).run([doc])[0] ?? {};
   } catch (error) {
     throw asUpdateError(error);
   }

@@ -15,6 +15,7 @@ export function buildUpsertDocument(
   query: Document,
   update: UpdateSpec,
   arrayFilters?: Document[],
+  variables?: Document,
 ): { doc: Document } {
   const equalities = new Map<string, unknown>();
   collectEqualities(query, equalities);
@@ -24,7 +25,7 @@ export function buildUpsertDocument(
     if (replacement && path !== '_id') continue;
     setPath(base, path, value);
   }
-  const { doc } = applyUpdate(base, update, { arrayFilters, inserting: true });
+  const { doc } = applyUpdate(base, update, { arrayFilters, inserting: true, variables });
   return { doc: doc._id === undefined ? { _id: new ObjectId(), ...doc } : doc };
 }
 

@@ -48,6 +48,10 @@ export class SessionRegistry {
     return session;
   }
 
+  list(): SessionState[] {
+    return [...this.sessions.values()];
+  }
+
   end(lsids: unknown[]): void {
     for (const lsid of lsids) {
       const id = (lsid as { id?: unknown } | undefined)?.id;
@@ -78,7 +82,9 @@ export class SessionRegistry {
       }
       session.txnNumber = txnNumber;
       session.txnState = 'inProgress';
-      session.txn = new Transaction(this.engine, Long.fromNumber(txnNumber), session.lsid);
+      session.txn = new Transaction(this.engine, Long.fromNumber(txnNumber), session.lsid, () =>
+        this.transactionsInProgress(),
+      );
       return session.txn;
     }
     if (txnNumber !== session.txnNumber || session.txnState === 'none') {
@@ -94,6 +100,45 @@ export class SessionRegistry {
       throw noSuchTransaction(txnNumber);
     }
     return session.txn;
+  }
+
+  /** Aborts the transactions in progress of the given sessions (all sessions without lsids). */
+  kill(lsids?: unknown[]): void {
+    const keys = lsids?.map((lsid) => {
+      const id = (lsid as { id?: unknown } | undefined)?.id;
+      return id instanceof Binary ? Buffer.from(id.buffer).toString('hex') : '';
+    });
+    for (const session of this.sessions.values()) {
+      if (keys && !keys.includes(session.key)) continue;
+      if (session.txnState === 'inProgress') {
+        session.txnState = 'aborted';
+        session.txn = undefined;
+      }
+    }
+  }
+
+  /**
+   * mongod aborts a transaction that runs longer than transactionLifetimeLimitSeconds (60 s),
+   * so an abandoned one cannot hold its documents forever.
+   */
+  abortExpiredTransactions(limitMs: number, now = Date.now()): void {
+    for (const session of this.sessions.values()) {
+      if (
+        session.txnState === 'inProgress' &&
+        session.txn &&
+        now - session.txn.startedAt > limitMs
+      ) {
+        session.txnState = 'aborted';
+        session.txn = undefined;
+      }
+    }
+  }
+
+  /** Transactions in progress on any session (their writes are not committed yet). */
+  *transactionsInProgress(): Iterable<Transaction> {
+    for (const session of this.sessions.values()) {
+      if (session.txnState === 'inProgress' && session.txn) yield session.txn;
+    }
   }
 
   reapIdle(maxIdleMs: number, now = Date.now()): void {

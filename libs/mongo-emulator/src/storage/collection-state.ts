@@ -15,6 +15,11 @@ export class CollectionState {
     public options: Document = {},
   ) {}
 
+  /** A view (`create` with `viewOn`): no documents of its own, read through its pipeline. */
+  get isView(): boolean {
+    return this.options.viewOn !== undefined;
+  }
+
   get ns(): string {
     return `${this.db}.${this.name}`;
   }

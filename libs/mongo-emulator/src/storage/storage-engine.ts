@@ -37,6 +37,13 @@ export class StorageEngine {
     return appended;
   }
 
+  /** Creates a collection (explicitly, or implicitly for a write) and logs its `create`. */
+  createCollection(db: string, name: string, options?: Document): CollectionState {
+    const { coll, created } = this.catalog.getOrCreate(db, name, options);
+    if (created) this.commit([createEntry(coll)]);
+    return coll;
+  }
+
   insert(db: string, name: string, rawDoc: Document): Mutation {
     const doc = withIdFirst(rawDoc);
     const { coll, created } = this.catalog.getOrCreate(db, name);
@@ -48,12 +55,15 @@ export class StorageEngine {
       if (created) this.catalog.remove(db, name);
       throw error;
     }
+    // An insert into a new collection creates it first, a DDL entry of its own as in mongod.
+    if (created) this.commit([createEntry(coll)]);
     coll.put(idKey, doc);
     return {
       entry: {
         op: 'insert',
         db,
         coll: name,
+        collectionUUID: coll.uuid,
         documentKey: { _id: doc._id },
         postImage: doc,
         imagesEnabled: coll.preAndPostImagesEnabled,
@@ -81,6 +91,7 @@ export class StorageEngine {
         op: kind,
         db: coll.db,
         coll: coll.name,
+        collectionUUID: coll.uuid,
         documentKey: { _id: before._id },
         preImage: before,
         postImage: after,
@@ -100,6 +111,7 @@ export class StorageEngine {
         op: 'delete',
         db: coll.db,
         coll: coll.name,
+        collectionUUID: coll.uuid,
         documentKey: { _id: doc._id },
         preImage: doc,
         imagesEnabled: coll.preAndPostImagesEnabled,
@@ -107,6 +119,41 @@ export class StorageEngine {
       undo: () => coll.put(idKey, doc),
     };
   }
+}
+
+/** The oplog entry of a collection's (or view's) creation. */
+export function createEntry(coll: CollectionState): OplogEntryInput {
+  const { viewOn, pipeline, ...options } = coll.options;
+  if (viewOn !== undefined) {
+    return {
+      op: 'create',
+      db: coll.db,
+      coll: coll.name,
+      operationDescription: { viewOn, pipeline: pipeline ?? [] },
+    };
+  }
+  return {
+    op: 'create',
+    db: coll.db,
+    coll: coll.name,
+    collectionUUID: coll.uuid,
+    operationDescription: { ...options, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } },
+  };
+}
+
+/** One oplog entry per index created or dropped, as mongod logs them. */
+export function indexEntry(
+  op: 'createIndexes' | 'dropIndexes',
+  coll: CollectionState,
+  spec: Document,
+): OplogEntryInput {
+  return {
+    op,
+    db: coll.db,
+    coll: coll.name,
+    collectionUUID: coll.uuid,
+    operationDescription: { indexes: [{ ...spec }] },
+  };
 }
 
 export function writeConflict(): MongoCommandError {

@@ -1,10 +1,13 @@
 import { deserialize, serialize } from 'bson';
+import fc from 'fast-check';
 import {
   decodeMessage,
   encodeOpMsg,
   encodeOpReply,
+  MAX_MESSAGE_SIZE_BYTES,
   MessageFramer,
   OP_QUERY,
+  WireProtocolError,
 } from './wire-protocol';
 
 function opMsg(
@@ -94,5 +97,65 @@ describe('wire protocol', () => {
     expect(reply.readInt32LE(12)).toBe(1);
     expect(reply.readInt32LE(32)).toBe(1);
     expect(deserialize(reply.subarray(36))).toEqual({ ok: 1 });
+  });
+
+  describe('malformed input', () => {
+    it('refuses an OP_MSG sequence section of negative length instead of looping', () => {
+      const packet = Buffer.from('1a0000000100000000000000dd0700000000000001ffffffff00', 'hex');
+      expect(() => decodeMessage(packet)).toThrow(WireProtocolError);
+    });
+
+    it('refuses sections and documents whose lengths run past the message', () => {
+      const valid = opMsg({ insert: 'c', $db: 'db' }, [['documents', [{ _id: 1 }]]]);
+      const bodySize = valid.readInt32LE(21);
+      const tooLong = Buffer.from(valid);
+      tooLong.writeInt32LE(bodySize + 1000, 21);
+      expect(() => decodeMessage(tooLong)).toThrow(WireProtocolError);
+      const tooShort = Buffer.from(valid);
+      tooShort.writeInt32LE(2, 21);
+      expect(() => decodeMessage(tooShort)).toThrow(WireProtocolError);
+    });
+
+    it('refuses a declared length over maxMessageSizeBytes before buffering it', () => {
+      const head = Buffer.alloc(16);
+      head.writeInt32LE(MAX_MESSAGE_SIZE_BYTES + 1, 0);
+      head.writeInt32LE(2013, 12);
+      expect(() => new MessageFramer().push(head)).toThrow(/invalid message length/);
+      head.writeInt32LE(MAX_MESSAGE_SIZE_BYTES, 0);
+      expect(new MessageFramer().push(head)).toEqual([]);
+    });
+
+    it('decodes or refuses any corruption of a valid message, never anything else', () => {
+      const seeds = [
+        opMsg({ insert: 'c', $db: 'db' }, [['documents', [{ _id: 1 }, { a: 'x' }]]], 1 << 16),
+        opQuery('admin.$cmd', { isMaster: 1 }),
+      ];
+      const corruption = fc.record({
+        seed: fc.constantFrom(...seeds),
+        writes: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        int32: fc.option(fc.tuple(fc.nat(), fc.integer()), { nil: undefined }),
+        cut: fc.option(fc.nat(), { nil: undefined }),
+      });
+      fc.assert(
+        fc.property(corruption, ({ seed, writes, int32, cut }) => {
+          let message = Buffer.from(seed);
+          for (const [at, byte] of writes) message[16 + (at % (message.length - 16))] = byte;
+          if (int32) message.writeInt32LE(int32[1], 16 + (int32[0] % (message.length - 20)));
+          if (cut !== undefined) message = message.subarray(0, 16 + (cut % (message.length - 16)));
+          message.writeInt32LE(message.length, 0);
+          let failure: unknown;
+          try {
+            decodeMessage(message);
+          } catch (error) {
+            failure = error;
+          }
+          return failure === undefined || failure instanceof WireProtocolError;
+        }),
+        { numRuns: 2000 },
+      );
+    });
   });
 });

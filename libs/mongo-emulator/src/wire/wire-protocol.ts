@@ -32,8 +32,34 @@ const DESERIALIZE_OPTIONS = {
 
 export class WireProtocolError extends Error {}
 
+/** mongod's maxMessageSizeBytes: a longer message closes the connection. */
+export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
+/** The smallest BSON document: int32 length + terminating zero. */
+const MIN_BSON_SIZE = 5;
+
+/**
+ * Reads one BSON document at `offset` that must end at or before `limit`. Every length comes
+ * from the peer, so each is checked before use: a decoder that trusts one can walk backwards
+ * (negative sizes) and never finish.
+ */
+function readDocument(message: Buffer, offset: number, limit: number, what: string): Document {
+  if (offset + 4 > limit) throw new WireProtocolError(`${what}: truncated document length`);
+  const size = message.readInt32LE(offset);
+  if (size < MIN_BSON_SIZE || offset + size > limit) {
+    throw new WireProtocolError(`${what}: invalid document length ${size}`);
+  }
+  try {
+    return deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
+  } catch (error) {
+    throw new WireProtocolError(`${what}: invalid BSON (${(error as Error).message})`);
+  }
+}
+
 /** Decodes one complete message (header included). */
 export function decodeMessage(message: Buffer): WireRequest {
+  if (message.length < HEADER_SIZE || message.readInt32LE(0) !== message.length) {
+    throw new WireProtocolError('message length does not match its header');
+  }
   const requestId = message.readInt32LE(4);
   const opCode = message.readInt32LE(12);
   if (opCode === OP_MSG) return decodeOpMsg(message, requestId);
@@ -42,6 +68,7 @@ export function decodeMessage(message: Buffer): WireRequest {
 }
 
 function decodeOpMsg(message: Buffer, requestId: number): WireRequest {
+  if (message.length < HEADER_SIZE + 4) throw new WireProtocolError('OP_MSG without flag bits');
   const flags = message.readUInt32LE(HEADER_SIZE);
   const end = flags & MSG_CHECKSUM_PRESENT ? message.length - 4 : message.length;
   let offset = HEADER_SIZE + 4;
@@ -51,21 +78,26 @@ function decodeOpMsg(message: Buffer, requestId: number): WireRequest {
     const kind = message[offset];
     offset += 1;
     if (kind === 0) {
-      const size = message.readInt32LE(offset);
-      command = deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
-      offset += size;
+      if (command) throw new WireProtocolError('OP_MSG with more than one body section');
+      command = readDocument(message, offset, end, 'OP_MSG body');
+      offset += message.readInt32LE(offset);
     } else if (kind === 1) {
+      if (offset + 4 > end) throw new WireProtocolError('OP_MSG sequence: truncated length');
       const size = message.readInt32LE(offset);
       const sectionEnd = offset + size;
-      let cursor = offset + 4;
-      const nameEnd = message.indexOf(0, cursor);
-      const identifier = message.toString('utf8', cursor, nameEnd);
-      cursor = nameEnd + 1;
+      if (size < 5 || sectionEnd > end) {
+        throw new WireProtocolError(`OP_MSG sequence: invalid section length ${size}`);
+      }
+      const nameEnd = message.indexOf(0, offset + 4);
+      if (nameEnd < 0 || nameEnd >= sectionEnd) {
+        throw new WireProtocolError('OP_MSG sequence: unterminated identifier');
+      }
+      const identifier = message.toString('utf8', offset + 4, nameEnd);
+      let cursor = nameEnd + 1;
       const docs: Document[] = [];
       while (cursor < sectionEnd) {
-        const docSize = message.readInt32LE(cursor);
-        docs.push(deserialize(message.subarray(cursor, cursor + docSize), DESERIALIZE_OPTIONS));
-        cursor += docSize;
+        docs.push(readDocument(message, cursor, sectionEnd, `OP_MSG sequence '${identifier}'`));
+        cursor += message.readInt32LE(cursor);
       }
       sequences.push([identifier, docs]);
       offset = sectionEnd;
@@ -85,14 +117,14 @@ function decodeOpMsg(message: Buffer, requestId: number): WireRequest {
 }
 
 function decodeOpQuery(message: Buffer, requestId: number): WireRequest {
-  let offset = HEADER_SIZE + 4;
-  const nsEnd = message.indexOf(0, offset);
-  const ns = message.toString('utf8', offset, nsEnd);
-  offset = nsEnd + 1 + 8; // numberToSkip, numberToReturn
-  const size = message.readInt32LE(offset);
-  let query: Document = deserialize(message.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
+  const nsStart = HEADER_SIZE + 4;
+  const nsEnd = message.indexOf(0, nsStart);
+  if (nsEnd < 0) throw new WireProtocolError('OP_QUERY: unterminated namespace');
+  const ns = message.toString('utf8', nsStart, nsEnd);
+  const offset = nsEnd + 1 + 8; // numberToSkip, numberToReturn
+  let query = readDocument(message, offset, message.length, 'OP_QUERY query');
   // Legacy drivers wrap commands with read preferences as {$query: {...}, $readPreference}.
-  if (query.$query !== undefined && typeof query.$query === 'object')
+  if (query.$query !== undefined && query.$query !== null && typeof query.$query === 'object')
     query = query.$query as Document;
   const db = ns.endsWith('.$cmd') ? ns.slice(0, -5) : ns.split('.')[0];
   return {
@@ -135,7 +167,10 @@ export function encodeOpReply(reply: Document, requestId: number, responseTo: nu
   return [header(HEADER_SIZE + 20 + body.length, requestId, responseTo, OP_REPLY), fields, body];
 }
 
-/** Splits a byte stream into complete wire messages. */
+/**
+ * Splits a byte stream into complete wire messages. It holds at most one message in progress
+ * (a declared length over MAX_MESSAGE_SIZE_BYTES is refused before any of it is buffered).
+ */
 export class MessageFramer {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -148,7 +183,7 @@ export class MessageFramer {
       if (this.buffered < 4) break;
       const head = this.chunks[0].length >= 4 ? this.chunks[0] : this.flatten();
       const length = head.readInt32LE(0);
-      if (length < HEADER_SIZE || length > 64 * 1024 * 1024) {
+      if (length < HEADER_SIZE || length > MAX_MESSAGE_SIZE_BYTES) {
         throw new WireProtocolError(`invalid message length ${length}`);
       }
       if (this.buffered < length) break;
