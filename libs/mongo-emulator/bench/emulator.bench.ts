@@ -4,12 +4,9 @@
  * so driver and server each get a core. Target: at least 20 000 change events/s on 2 cores.
  * BENCH_IN_PROCESS=1 runs the emulator inside the bench process instead.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
 import { MongoEmulator } from '../src';
+import { startEmulatorProcess, type RunningEmulator } from './emulator-process';
 
 const BATCH = 1_000;
 const BULK_DOCS = Number(process.env.BENCH_BULK_DOCS ?? 100_000);
@@ -87,49 +84,19 @@ async function streamDrain(client: MongoClient, total: number): Promise<number> 
   return ms;
 }
 
-interface RunningEmulator {
-  uri: string;
-  stop(): Promise<void>;
-}
-
 /** Extra node flags for the emulator process, e.g. BENCH_EMULATOR_NODE_ARGS='--cpu-prof'. */
 function nodeArgsForEmulator(): string[] {
   return (process.env.BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
 }
 
-async function startEmulatorProcess(oplogSize: number): Promise<RunningEmulator> {
-  const cli = join(__dirname, '..', 'src', 'cli.ts');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...nodeArgsForEmulator(),
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      cli,
-      '--port',
-      '0',
-      '--oplog-size',
-      String(oplogSize),
-      ...(process.env.BENCH_VERBOSE === '1' ? ['--verbose'] : []),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const [uri] = (await once(lines, 'line')) as [string];
-  return {
-    uri,
-    stop: async () => {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 async function startEmulator(oplogSize: number): Promise<RunningEmulator> {
-  if (process.env.BENCH_IN_PROCESS !== '1') return startEmulatorProcess(oplogSize);
+  if (process.env.BENCH_IN_PROCESS !== '1') {
+    return startEmulatorProcess({
+      oplogSize,
+      nodeArgs: nodeArgsForEmulator(),
+      verbose: process.env.BENCH_VERBOSE === '1',
+    });
+  }
   const emulator = await MongoEmulator.start({ oplogSize });
   return { uri: emulator.uri, stop: () => emulator.stop() };
 }

@@ -10,10 +10,6 @@
  * The emulator runs as its own process (its CLI), so the RSS measured is the relay's.
  */
 import 'reflect-metadata';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
@@ -26,6 +22,7 @@ import {
   type ChangeEventEnvelope,
   type EventHandler,
 } from '../src';
+import { startEmulatorProcess } from '../../mongo-emulator/bench/emulator-process';
 import { buildSubscription } from '../test/support/subscription.fixture';
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100);
@@ -49,37 +46,8 @@ class BenchHandler implements EventHandler {
   }
 }
 
-async function startEmulatorProcess(): Promise<{ uri: string; stop(): Promise<void> }> {
-  const cli = join(__dirname, '..', '..', 'mongo-emulator', 'src', 'cli.ts');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      cli,
-      '--port',
-      '0',
-      '--oplog-size',
-      String(Math.max(200_000, BACKLOG * 2)),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const [uri] = (await once(lines, 'line')) as [string];
-  return {
-    uri,
-    stop: async () => {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 async function main(): Promise<void> {
-  const emulator = await startEmulatorProcess();
+  const emulator = await startEmulatorProcess({ oplogSize: Math.max(200_000, BACKLOG * 2) });
   const client = await new MongoClient(emulator.uri).connect();
   const metaDb = 'bench_meta';
   const sourceDb = 'bench_source';

@@ -1,0 +1,49 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface RunningEmulator {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The emulator as its own process (its CLI, on an ephemeral port), like a real server: a
+ * benchmark and the server it measures each get a core, and the bench's memory is its own.
+ */
+export async function startEmulatorProcess(options: {
+  oplogSize: number;
+  /** Extra node flags for the emulator, e.g. ['--cpu-prof']. */
+  nodeArgs?: string[];
+  verbose?: boolean;
+}): Promise<RunningEmulator> {
+  const cli = join(__dirname, '..', 'src', 'cli.ts');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      cli,
+      '--port',
+      '0',
+      '--oplog-size',
+      String(options.oplogSize),
+      ...(options.verbose ? ['--verbose'] : []),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const [uri] = (await once(lines, 'line')) as [string];
+  return {
+    uri,
+    stop: async () => {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
