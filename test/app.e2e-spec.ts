@@ -5,7 +5,7 @@ import request from 'supertest';
 import { MongoEmulator } from '@app/mongo-emulator';
 import { ConfigError } from '../src/config/app-config';
 import { Server, startServer } from '../src/bootstrap';
-import { asAdmin, testBackendKind, testEnv, waitFor } from '@app/testing';
+import { asAdmin, TEST_ADMIN_TOKEN, testBackendKind, testEnv, waitFor } from '@app/testing';
 
 describe('Change Relay server (bootstrap, health, config)', () => {
   describe('on the embedded backend', () => {
@@ -127,7 +127,11 @@ describe('Change Relay server (bootstrap, health, config)', () => {
       // The version everywhere is package.json's.
       const instances = await waitFor(
         async () => {
-          const list = (await (await fetch(`${listening}/api/v1/instances`)).json()) as {
+          const list = (await (
+            await fetch(`${listening}/api/v1/instances`, {
+              headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+            })
+          ).json()) as {
             version: string;
           }[];
           return list.length > 0 && list;

@@ -3,8 +3,7 @@
 import { PassThrough } from 'node:stream';
 import { storage } from 'nestjs-pino/storage';
 import { RelaySupervisor } from '@app/relay';
-import request from 'supertest';
-import { testEnv, waitFor } from '@app/testing';
+import { testEnv, waitFor, asAdmin } from '@app/testing';
 import { Server, startServer } from '../src/bootstrap';
 import { SourceData } from './support/source-data';
 
@@ -45,7 +44,7 @@ describe('console logs', () => {
       contexts.push(storage.getStore());
       return reconcileNow();
     });
-    await request(server.app.getHttpServer())
+    await asAdmin(server.app)
       .post('/api/v1/subscriptions')
       .send({
         name: 'logged',

@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import request from 'supertest';
-import { testEnv, waitFor, WebhookReceiver } from '@app/testing';
+import { testEnv, waitFor, WebhookReceiver, asAdmin } from '@app/testing';
 import { Server, startServer } from '../src/bootstrap';
 
 describe('embedded backend with a data directory', () => {
@@ -28,7 +27,7 @@ describe('embedded backend with a data directory', () => {
     const server = await startServer({ env: env(), listen: false });
     const client = await new MongoClient(server.backend.uri).connect();
     Object.assign(open, { server, client });
-    return { server, client, http: request(server.app.getHttpServer()) };
+    return { server, client, http: asAdmin(server.app) };
   }
 
   async function stop(): Promise<void> {

@@ -4,9 +4,15 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import request from 'supertest';
 import type { MongoClient } from 'mongodb';
-import { connectTestClient, sharedBackendUri, testEnv, uniqueDbName, waitFor } from '@app/testing';
+import {
+  connectTestClient,
+  sharedBackendUri,
+  testEnv,
+  uniqueDbName,
+  waitFor,
+  asAdmin,
+} from '@app/testing';
 import { Server, startServer } from '../src/bootstrap';
 
 const root = join(__dirname, '..');
@@ -81,7 +87,7 @@ describe('example services (apps/*)', () => {
   });
 
   it('delivers an order through orders → inventory → shipping → orders', async () => {
-    const http = request(server.app.getHttpServer());
+    const http = asAdmin(server.app);
     const wanted = [
       'inventory.reserve-stock',
       'orders.track-shipment',

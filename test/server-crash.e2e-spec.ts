@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { waitFor } from '@app/testing';
+import { TEST_ADMIN_TOKEN, waitFor } from '@app/testing';
+
+const AUTH = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 interface ServerProcess {
   kill: (signal: NodeJS.Signals) => void;
@@ -30,6 +32,7 @@ async function startServerProcess(dataDir: string): Promise<ServerProcess> {
         EMBEDDED_MONGO_PORT: '0',
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'info',
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -71,7 +74,7 @@ describe('server killed with SIGKILL on its embedded backend', () => {
     cleanup.push(async () => first.kill('SIGKILL'));
     const created = await fetch(`${first.url}/api/v1/subscriptions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AUTH },
       body: JSON.stringify({
         name: 'crash-notes',
         source: { database: 'app', collections: ['notes'] },
@@ -118,7 +121,9 @@ describe('server killed with SIGKILL on its embedded backend', () => {
       ),
     );
     expect(acked.filter((id) => !stored.has(id))).toEqual([]);
-    const subscription = await fetch(`${second.url}/api/v1/subscriptions/crash-notes`);
+    const subscription = await fetch(`${second.url}/api/v1/subscriptions/crash-notes`, {
+      headers: AUTH,
+    });
     expect(subscription.status).toBe(200);
   });
 });
