@@ -70,9 +70,9 @@ describe('embedded backend with a data directory', () => {
     const checkpointFor = async (mongo: MongoClient) => {
       const checkpoint = await mongo
         .db('change_relay')
-        .collection<{ _id: string; resumeToken?: { _data: string } }>('checkpoints')
+        .collection<{ _id: string; position?: { resumeToken?: { _data: string } } }>('checkpoints')
         .findOne({ _id: 'orders-hook' });
-      return checkpoint?.resumeToken?._data.toUpperCase() ?? '';
+      return checkpoint?.position?.resumeToken?._data.toUpperCase() ?? '';
     };
     await waitFor(async () => (await checkpointFor(client)) >= String(first.id).toUpperCase(), {
       description: 'the checkpoint to pass o-1',
