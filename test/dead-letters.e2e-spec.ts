@@ -277,6 +277,24 @@ describe('Dead-letter queue operations', () => {
     expect(
       (await deadLetters({ subscription: 'dlq-stored', to: '2000-01-01T00:00:00Z' })).total,
     ).toBe(0);
+    // A token scoped to a service sees that service's entries only.
+    const { body: scoped } = await http()
+      .post('/api/v1/tokens')
+      .send({ name: 'dlq-billing', role: 'viewer', services: ['billing'] })
+      .expect(201);
+    const asBilling = () => withToken(server.app, scoped.token as string);
+    const { body: visible } = await asBilling()
+      .get('/api/v1/dead-letters')
+      .query({ limit: 500 })
+      .expect(200);
+    expect(visible.total).toBe(12);
+    expect(new Set(visible.items.map((entry: { service: string }) => entry.service))).toEqual(
+      new Set(['billing']),
+    );
+    const other = (await deadLetters({ service: 'change-relay', limit: 1 })).items[0];
+    await asBilling()
+      .get(`/api/v1/dead-letters/${encodeURIComponent(other.id)}`)
+      .expect(404);
     await http().get('/api/v1/dead-letters').query({ cursor: 'garbage' }).expect(400);
     await http().get('/api/v1/dead-letters').query({ status: 'lost' }).expect(400);
 
@@ -324,6 +342,17 @@ describe('Dead-letter queue operations', () => {
       .send({ reason: 'again' })
       .expect(409);
     await http().post('/api/v1/dead-letters/dlq-stale:e1/replay').expect(409);
+    // Audited, with the entry as target and the outcome.
+    const { body: audit } = await http().get('/api/v1/audit').query({ limit: 20 }).expect(200);
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'POST /api/v1/dead-letters/:id/discard',
+          target: 'dlq-stale:e1',
+          outcome: 'ok',
+        }),
+      ]),
+    );
     await http().post('/api/v1/dead-letters/dlq-stale:e2/discard').send({}).expect(400);
     await http().get('/api/v1/dead-letters/dlq-stale:none').expect(404);
 
