@@ -1,9 +1,9 @@
 import { EJSON } from 'bson';
 import type { DeadLetter, DeadLetterError } from '@app/relay';
-import type { DeadLetterErrorView, DeadLetterView } from './dto/dead-letter.model';
+import type { DeadLetterErrorView, DeadLetterEntryView } from './dto/dead-letter.model';
 
 /** An entry as the API shows it: the raw event as relaxed Extended JSON, no claim. */
-export function toDeadLetterView(entry: DeadLetter): DeadLetterView {
+export function toDeadLetterView(entry: DeadLetter): DeadLetterEntryView {
   return {
     id: entry.id,
     subscription: entry.subscription,

@@ -14,7 +14,7 @@ import type { Principal } from '../auth/principal';
 import {
   DeadLetterPageView,
   DeadLetterSummaryView,
-  DeadLetterView,
+  DeadLetterEntryView,
   ReplayJobView,
 } from './dto/dead-letter.model';
 import { DiscardDeadLetterInput } from './dto/discard-dead-letter.input';
@@ -98,10 +98,13 @@ export class DeadLettersController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One dead letter with its event and replay history' })
-  @ApiOkResponse({ type: DeadLetterView })
+  @ApiOkResponse({ type: DeadLetterEntryView })
   @ApiNotFoundResponse({ description: 'No dead letter has this id' })
   @RequireRole('viewer')
-  get(@Param('id') id: string, @CurrentPrincipal() caller: Principal): Promise<DeadLetterView> {
+  get(
+    @Param('id') id: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<DeadLetterEntryView> {
     return this.deadLetters.get(id, caller);
   }
 
@@ -122,14 +125,14 @@ export class DeadLettersController {
   @Post(':id/discard')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Discard one pending entry, with a reason' })
-  @ApiOkResponse({ type: DeadLetterView })
+  @ApiOkResponse({ type: DeadLetterEntryView })
   @ApiConflictResponse({ description: 'The entry is replayed or discarded' })
   @RequireRole('operator')
   discard(
     @Param('id') id: string,
     @Body() input: DiscardDeadLetterInput,
     @CurrentPrincipal() caller: Principal,
-  ): Promise<DeadLetterView> {
+  ): Promise<DeadLetterEntryView> {
     return this.deadLetters.discard(id, input, caller);
   }
 }

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import {
   DeadLetterPageView,
   DeadLetterSummaryView,
-  DeadLetterView,
+  DeadLetterEntryView,
   ReplayJobView,
 } from './dto/dead-letter.model';
 import { DiscardDeadLetterInput } from './dto/discard-dead-letter.input';
@@ -14,7 +14,7 @@ import { DeadLetterReplaysService } from './dead-letter-replays.service';
 import { DeadLettersService } from './dead-letters.service';
 
 /** GraphQL adapter of the dead-letter API: the same services and input classes as REST. */
-@Resolver(() => DeadLetterView)
+@Resolver(() => DeadLetterEntryView)
 export class DeadLettersResolver {
   constructor(
     private readonly entries: DeadLettersService,
@@ -30,12 +30,14 @@ export class DeadLettersResolver {
     return this.entries.list(args, caller);
   }
 
-  @Query(() => DeadLetterView, { description: 'One dead letter; NOT_FOUND when none has this id' })
+  @Query(() => DeadLetterEntryView, {
+    description: 'One dead letter; NOT_FOUND when none has this id',
+  })
   @RequireRole('viewer')
   deadLetter(
     @Args('id') id: string,
     @CurrentPrincipal() caller: Principal,
-  ): Promise<DeadLetterView> {
+  ): Promise<DeadLetterEntryView> {
     return this.entries.get(id, caller);
   }
 
@@ -77,13 +79,13 @@ export class DeadLettersResolver {
     return this.replays.replayOne(id, caller);
   }
 
-  @Mutation(() => DeadLetterView, { description: 'Discard one pending dead letter' })
+  @Mutation(() => DeadLetterEntryView, { description: 'Discard one pending dead letter' })
   @RequireRole('operator')
   discardDeadLetter(
     @Args('id') id: string,
     @Args('input') input: DiscardDeadLetterInput,
     @CurrentPrincipal() caller: Principal,
-  ): Promise<DeadLetterView> {
+  ): Promise<DeadLetterEntryView> {
     return this.entries.discard(id, input, caller);
   }
 

@@ -9,7 +9,7 @@ import { canAccessService, type Principal } from '../auth/principal';
 import type {
   DeadLetterPageView,
   DeadLetterSummaryView,
-  DeadLetterView,
+  DeadLetterEntryView,
 } from './dto/dead-letter.model';
 import type { DiscardDeadLetterInput } from './dto/discard-dead-letter.input';
 import {
@@ -46,7 +46,7 @@ export class DeadLettersService {
     };
   }
 
-  async get(id: string, caller: Principal): Promise<DeadLetterView> {
+  async get(id: string, caller: Principal): Promise<DeadLetterEntryView> {
     return toDeadLetterView(await this.find(id, caller));
   }
 
@@ -54,7 +54,7 @@ export class DeadLettersService {
     id: string,
     input: DiscardDeadLetterInput,
     caller: Principal,
-  ): Promise<DeadLetterView> {
+  ): Promise<DeadLetterEntryView> {
     const entry = await this.find(id, caller);
     const discarded = await this.deadLetters.discard(id, input.reason);
     if (discarded === 'missing') {

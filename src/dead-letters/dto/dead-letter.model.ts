@@ -50,7 +50,7 @@ export class DeadLetterReplayView {
 }
 
 @ObjectType('DeadLetter')
-export class DeadLetterView {
+export class DeadLetterEntryView {
   @OutputField(() => String, { description: 'Entry id (subscription:eventId)' })
   id: string;
 
@@ -105,8 +105,8 @@ export class DeadLetterView {
 
 @ObjectType('DeadLetterPage')
 export class DeadLetterPageView {
-  @OutputField(() => [DeadLetterView], { description: 'Entries, newest first' })
-  items: DeadLetterView[];
+  @OutputField(() => [DeadLetterEntryView], { description: 'Entries, newest first' })
+  items: DeadLetterEntryView[];
 
   @OutputField(() => Float, { description: 'Entries the filter selects, over all pages' })
   total: number;
@@ -163,11 +163,11 @@ export class ReplayJobView {
   @OutputField(() => String, { description: 'Why it failed', nullable: true })
   error?: string;
 
-  @OutputField(() => [DeadLetterView], {
+  @OutputField(() => [DeadLetterEntryView], {
     description: 'Dry run: the first entries that would be replayed, in stream order',
     nullable: true,
   })
-  wouldReplay?: DeadLetterView[];
+  wouldReplay?: DeadLetterEntryView[];
 }
 
 @ObjectType('DeadLetterCountBySubscription')
