@@ -399,6 +399,23 @@ describe('Dead-letter queue operations', () => {
     );
     expect(gqlDiscard.errors?.[0]?.extensions?.code).toBe('CONFLICT');
 
+    // A job over chosen ids takes those only; ids and filter together are refused.
+    await http()
+      .post('/api/v1/dead-letters/replay')
+      .send({ subscription: 'dlq-stale', ids: ['dlq-stale:e3'], filter: { key: 'k3' } })
+      .expect(400);
+    const chosen = await http()
+      .post('/api/v1/dead-letters/replay')
+      .send({ subscription: 'dlq-stale', ids: ['dlq-stale:e3'] })
+      .expect(202);
+    expect(await awaitJob(chosen.body.id)).toMatchObject({ state: 'done', total: 1, succeeded: 1 });
+    expect((await http().get('/api/v1/dead-letters/dlq-stale:e3').expect(200)).body.status).toBe(
+      'replayed',
+    );
+    expect((await http().get('/api/v1/dead-letters/dlq-stale:e2').expect(200)).body.status).toBe(
+      'pending',
+    );
+
     // A stale subscription: 412 at once (REST and GraphQL); a deleted one too.
     const subscriptions = server.app.get(SubscriptionsRepository);
     const subscription = (await subscriptions.findByName('dlq-stale'))!;
