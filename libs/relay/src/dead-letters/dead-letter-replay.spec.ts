@@ -132,4 +132,35 @@ describe('Dead-letter replay (owner command)', () => {
       replays: [{ outcome: 'failed', error: { httpStatus: 503 } }],
     });
   });
+
+  it('takes at most `limit` entries, the earliest in stream order', async () => {
+    await createSubscription(runtime, client, {
+      name: 'limited',
+      source: { database: sourceDb, collections: ['limited'] },
+    });
+    await waitFor(() => ownerOf('limited', [runtime]).length === 1, { description: 'worker runs' });
+    // Stored out of stream order: the cluster time decides.
+    for (const n of [3, 1, 2]) {
+      await runtime.deadLetters.store({
+        subscription: 'limited',
+        service: 'orders',
+        eventId: `t${n}`,
+        event: { _id: { _data: `t${n}` }, operationType: 'insert', documentKey: { _id: n } },
+        key: `k${n}`,
+        position: { token: `t${n}`, clusterTime: { t: 10 + n, i: 0 } },
+        attempts: 1,
+        error: { name: 'Error', message: 'x' },
+        retentionDays: 30,
+      });
+    }
+    const sent = await commands().send('limited', REPLAY_DEAD_LETTERS_COMMAND, { limit: 2 });
+    expect(await commands().awaitOutcome(sent.id, 10_000)).toMatchObject({
+      state: 'done',
+      result: { total: 2, succeeded: 2 },
+    });
+    const statuses = Object.fromEntries(
+      (await runtime.deadLetters.list('limited')).map((entry) => [entry.eventId, entry.status]),
+    );
+    expect(statuses).toEqual({ t1: 'replayed', t2: 'replayed', t3: 'pending' });
+  });
 });
