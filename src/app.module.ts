@@ -18,6 +18,7 @@ import { HandlersModule } from './handlers/handlers.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
 type ModuleImports = NonNullable<ModuleMetadata['imports']>;
 
@@ -91,6 +92,7 @@ export class AppModule {
           }),
         }),
         SubscriptionsModule,
+        DeadLettersModule,
         HandlersModule,
         InstancesModule,
         ...extraImports,

@@ -65,7 +65,7 @@ describe('Subscriptions API contract (REST and GraphQL)', () => {
           multiplier: 2,
           jitter: 'full',
         },
-        deadLetter: { enabled: true, retentionDays: 14 },
+        deadLetter: { enabled: true, retentionDays: 30 },
         startFrom: { position: 'now' },
         desiredState: 'active',
         state: 'active',

@@ -35,7 +35,7 @@ export const SUBSCRIPTION_DEFAULTS = {
     multiplier: 2,
     jitter: 'full',
   } satisfies RetrySettings,
-  deadLetter: { enabled: true, retentionDays: 14 } satisfies DeadLetterSettings,
+  deadLetter: { enabled: true, retentionDays: 30 } satisfies DeadLetterSettings,
   startFrom: { position: 'now' } satisfies StartFrom,
 } as const;
 

@@ -16,6 +16,7 @@ export * from './checkpoints/checkpoints.repository';
 export * from './leases/leases.repository';
 export * from './instances/instances.repository';
 export * from './dead-letters/dead-letters.repository';
+export * from './dead-letters/dead-letter-replay.command';
 export * from './metrics/metrics.repository';
 export * from './metrics/metrics.types';
 export * from './commands/commands.repository';

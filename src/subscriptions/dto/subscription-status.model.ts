@@ -23,6 +23,9 @@ export class CountersView {
 
   @OutputField(() => Float, { description: 'Events sent to the dead-letter queue' })
   deadLettered: number;
+
+  @OutputField(() => Float, { description: 'Dead letters replayed and delivered' })
+  replayed: number;
 }
 
 @ObjectType('WorkerError')

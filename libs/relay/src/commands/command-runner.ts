@@ -11,6 +11,7 @@ export interface CommandRunnerDeps {
   commands: CommandsRepository;
   registry: OwnerCommandRegistry;
   engineStats: () => Record<string, unknown> | undefined;
+  submit: OwnerCommandContext['submit'];
   logger: Logger;
 }
 
@@ -71,10 +72,12 @@ export class CommandRunner {
     const { commands, registry, leaseToken, logger, subscription } = this.deps;
     const handler = registry.get(command.type);
     const context: OwnerCommandContext = {
+      commandId: command.id,
       subscription,
       owner: this.deps.owner,
       leaseToken,
       engineStats: this.deps.engineStats,
+      submit: this.deps.submit,
       progress: (progress) => commands.progress(command.id, leaseToken, progress),
       signal: this.abort.signal,
     };

@@ -1,3 +1,5 @@
+import type { SubmitOutcome } from '@app/delivery';
+
 /** Where an owner command stands. `done`, `failed` and `cancelled` are final. */
 export type CommandState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -28,11 +30,18 @@ export interface OwnerCommand {
 
 /** What a command handler gets from the worker that runs it. */
 export interface OwnerCommandContext {
+  /** The command's id (e.g. what a replay job claims entries by). */
+  commandId: string;
   subscription: string;
   owner: string;
   leaseToken: number;
   /** Live figures of the worker's delivery engine (undefined between two stream runs). */
   engineStats(): Record<string, unknown> | undefined;
+  /**
+   * Delivers an event through the worker's running engine, in its key's lane (a dead-letter
+   * replay); waits for the engine between two stream runs. `cancelled` when the worker stops.
+   */
+  submit(key: string, payload: Record<string, unknown>, id: string): Promise<SubmitOutcome>;
   /** Records progress; false when the command was cancelled (stop then). */
   progress(progress: Record<string, unknown>): Promise<boolean>;
   /** Aborted when the worker stops: finish or give up promptly. */

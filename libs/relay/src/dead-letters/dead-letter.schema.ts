@@ -1,5 +1,16 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import type { DeadLetterError, DeadLetterStatus } from './dead-letter.types';
+import type {
+  DeadLetterError,
+  DeadLetterPosition,
+  DeadLetterReplay,
+  DeadLetterStatus,
+} from './dead-letter.types';
+
+/** A replay job's hold on an entry, so two concurrent replays deliver it once. */
+export interface DeadLetterClaim {
+  by: string;
+  until: Date;
+}
 
 @Schema({ collection: 'dead_letters', versionKey: false, minimize: false })
 export class DeadLetterRecord {
@@ -11,6 +22,9 @@ export class DeadLetterRecord {
   subscription: string;
 
   @Prop({ type: String, required: true })
+  service: string;
+
+  @Prop({ type: String, required: true })
   eventId: string;
 
   @Prop({ type: Object, required: true })
@@ -18,6 +32,12 @@ export class DeadLetterRecord {
 
   @Prop({ type: String, required: true })
   key: string;
+
+  @Prop({ type: Object, required: true })
+  position: DeadLetterPosition;
+
+  @Prop({ type: String, required: true })
+  streamOrder: string;
 
   @Prop({ type: Number, required: true })
   attempts: number;
@@ -27,6 +47,24 @@ export class DeadLetterRecord {
 
   @Prop({ type: String, enum: ['pending', 'replayed', 'discarded'], required: true })
   status: DeadLetterStatus;
+
+  @Prop({ type: Date, required: true })
+  firstFailedAt: Date;
+
+  @Prop({ type: Date, required: true })
+  lastFailedAt: Date;
+
+  @Prop({ type: Number, required: true })
+  replayCount: number;
+
+  @Prop({ type: [Object], required: true })
+  replays: DeadLetterReplay[];
+
+  @Prop({ type: String })
+  discardReason?: string;
+
+  @Prop({ type: Object })
+  claim?: DeadLetterClaim | null;
 
   @Prop({ type: Date, required: true })
   createdAt: Date;
@@ -40,4 +78,8 @@ export class DeadLetterRecord {
 }
 
 export const DeadLetterSchema = SchemaFactory.createForClass(DeadLetterRecord);
-DeadLetterSchema.index({ subscription: 1, status: 1, createdAt: -1 });
+// Listing: newest first, with a stable tie-break on the id.
+DeadLetterSchema.index({ subscription: 1, status: 1, createdAt: -1, _id: -1 });
+DeadLetterSchema.index({ createdAt: -1, _id: -1 });
+// Replays: pending entries of one subscription in stream order.
+DeadLetterSchema.index({ subscription: 1, status: 1, streamOrder: 1 });

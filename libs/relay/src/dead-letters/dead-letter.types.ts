@@ -5,19 +5,50 @@ export interface DeadLetterError {
   message: string;
   stack?: string;
   code?: number | string;
+  /** Webhooks: the HTTP status of the last answer. */
+  httpStatus?: number;
+  /** Webhooks: the first 1 KiB of the last answer's body. */
+  responseBody?: string;
+}
+
+/** Where the event sits in its subscription's stream, so entries replay in stream order. */
+export interface DeadLetterPosition {
+  /** The resume token's `_data` (the event id). */
+  token: string;
+  /** The event's cluster time, when it has one. */
+  clusterTime?: { t: number; i: number };
+}
+
+/** One replay attempt of an entry. */
+export interface DeadLetterReplay {
+  at: Date;
+  outcome: 'delivered' | 'failed';
+  jobId?: string;
+  attempts: number;
+  error?: DeadLetterError;
 }
 
 /** An event that failed for good, kept until `expireAt` (TTL index). */
 export interface DeadLetter {
   id: string;
   subscription: string;
+  service: string;
   eventId: string;
   /** The raw change event, as the stream produced it. */
   event: Record<string, unknown>;
   key: string;
+  position: DeadLetterPosition;
+  /** Sorts entries of one subscription in stream order. */
+  streamOrder: string;
   attempts: number;
   error: DeadLetterError;
   status: DeadLetterStatus;
+  firstFailedAt: Date;
+  lastFailedAt: Date;
+  /** How many times it was replayed (each one in `replays`). */
+  replayCount: number;
+  replays: DeadLetterReplay[];
+  discardReason?: string;
   createdAt: Date;
   updatedAt: Date;
   expireAt: Date;
@@ -25,10 +56,44 @@ export interface DeadLetter {
 
 export interface NewDeadLetter {
   subscription: string;
+  service: string;
   eventId: string;
   event: Record<string, unknown>;
   key: string;
+  position: DeadLetterPosition;
   attempts: number;
   error: DeadLetterError;
   retentionDays: number;
 }
+
+/** What the API filters entries by; every field optional. */
+export interface DeadLetterFilter {
+  subscription?: string;
+  /** Restricts to these services (a caller's scope); undefined = all. */
+  services?: readonly string[];
+  service?: string;
+  status?: DeadLetterStatus;
+  errorName?: string;
+  httpStatus?: number;
+  key?: string;
+  ids?: readonly string[];
+  /** First failure at or after. */
+  from?: Date;
+  /** First failure before. */
+  to?: Date;
+}
+
+export interface DeadLetterPage {
+  items: DeadLetter[];
+  total: number;
+  /** Pass back to get the next (older) page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface DeadLetterSummary {
+  bySubscription: { subscription: string; service: string; pending: number }[];
+  byError: { subscription: string; errorName: string; httpStatus?: number; pending: number }[];
+}
+
+/** Retention of dead letters unless a subscription says otherwise. */
+export const DEFAULT_DEAD_LETTER_RETENTION_DAYS = 30;

@@ -56,6 +56,11 @@ export class MetricsRecorder implements OnModuleDestroy {
       deadLettered: () => {
         delta().counters.deadLettered += 1;
       },
+      replayed: (_event, info) => {
+        if (info.outcome.status === 'delivered') {
+          delta().counters.replayed += 1;
+        }
+      },
       deadLetterFailed: (_event, info) => {
         delta().lastError = recordedError(info.error);
       },

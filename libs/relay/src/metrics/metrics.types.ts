@@ -10,6 +10,8 @@ export interface SubscriptionCounters {
   retried: number;
   /** Events stored in the dead-letter queue. */
   deadLettered: number;
+  /** Dead letters replayed and delivered. */
+  replayed: number;
 }
 
 export const COUNTER_NAMES = [
@@ -18,10 +20,11 @@ export const COUNTER_NAMES = [
   'failedAttempts',
   'retried',
   'deadLettered',
+  'replayed',
 ] as const satisfies readonly (keyof SubscriptionCounters)[];
 
 export function emptyCounters(): SubscriptionCounters {
-  return { received: 0, delivered: 0, failedAttempts: 0, retried: 0, deadLettered: 0 };
+  return { received: 0, delivered: 0, failedAttempts: 0, retried: 0, deadLettered: 0, replayed: 0 };
 }
 
 /** Handler time of successful attempts over a minute. */

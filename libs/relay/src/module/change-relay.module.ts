@@ -6,6 +6,7 @@ import { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
 import { CommandsRepository } from '../commands/commands.repository';
 import { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { OwnerCommandsClient } from '../commands/owner-commands.client';
+import { DeadLetterReplayCommand } from '../dead-letters/dead-letter-replay.command';
 import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import { LogHandler } from '../handlers/log.handler';
@@ -114,6 +115,7 @@ export class ChangeRelayModule {
         MetricsRecorder,
         OwnerCommandRegistry,
         OwnerCommandsClient,
+        DeadLetterReplayCommand,
         SubscriptionWorkerFactory,
         RelaySupervisor,
         ...SECURITY_PROVIDERS,

@@ -1,7 +1,7 @@
 import type { DeadLetterSink, EngineOptionsInput, Handler } from '@app/delivery';
 import type { Logger } from '@nestjs/common';
 import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
-import type { DeadLetterError } from '../dead-letters/dead-letter.types';
+import type { DeadLetterError, DeadLetterPosition } from '../dead-letters/dead-letter.types';
 import { isBatchHandler, type AnyEventHandler } from '../handlers/handler.types';
 import { eventIdOf, toEnvelope, type RawChangeEvent } from '../source/change-event.mapper';
 import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
@@ -71,9 +71,11 @@ export function deadLetterSinkFor(
     }
     await deadLetters.store({
       subscription: subscription.name,
+      service: subscription.serviceName,
       eventId,
       event: event.payload,
       key: event.key,
+      position: positionOf(eventId, event.payload),
       attempts,
       error: description,
       retentionDays: subscription.deadLetter.retentionDays,
@@ -81,16 +83,36 @@ export function deadLetterSinkFor(
   };
 }
 
+/** The event's place in the stream: its token and cluster time. */
+export function positionOf(eventId: string, event: RawChangeEvent): DeadLetterPosition {
+  const time = event.clusterTime as { t?: unknown; i?: unknown } | undefined;
+  return {
+    token: eventId,
+    ...(time && typeof time.t === 'number' && typeof time.i === 'number'
+      ? { clusterTime: { t: time.t, i: time.i } }
+      : {}),
+  };
+}
+
 export function describeError(error: unknown): DeadLetterError {
   if (error instanceof Error) {
-    const code =
-      (error as { code?: unknown; status?: unknown }).code ??
-      (error as { status?: unknown }).status;
+    const {
+      code: ownCode,
+      status,
+      responseBody,
+    } = error as {
+      code?: unknown;
+      status?: unknown;
+      responseBody?: unknown;
+    };
+    const code = ownCode ?? status;
     return {
       name: error.name,
       message: error.message,
       ...(error.stack ? { stack: error.stack } : {}),
       ...(typeof code === 'number' || typeof code === 'string' ? { code } : {}),
+      ...(typeof status === 'number' ? { httpStatus: status } : {}),
+      ...(typeof responseBody === 'string' ? { responseBody } : {}),
     };
   }
   return { name: 'Error', message: String(error) };

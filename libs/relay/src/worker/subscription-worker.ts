@@ -3,6 +3,7 @@ import {
   type BufferBudget,
   type Checkpoint as EngineCheckpoint,
   type DrainResult,
+  type SubmitOutcome,
 } from '@app/delivery';
 import { calculateObjectSize } from 'bson';
 import type { Logger } from '@nestjs/common';
@@ -105,8 +106,34 @@ export class SubscriptionWorker {
         const stats = this.engine?.stats();
         return stats && { ...stats };
       },
+      submit: (key, payload, id) => this.submit(key, payload, id),
       logger: deps.logger,
     });
+  }
+
+  /**
+   * Submits an event into the running engine. Between two stream runs (backoff, restart) it
+   * waits for the next engine; an engine that drained under it cancels the submission, which
+   * is then made again to its successor. `cancelled` once the worker stops.
+   */
+  private async submit(
+    key: string,
+    payload: Record<string, unknown>,
+    id: string,
+  ): Promise<SubmitOutcome> {
+    for (;;) {
+      if (this.stopMode) {
+        return { status: 'cancelled' };
+      }
+      const engine = this.engine;
+      if (engine && engine.stats().state === 'running') {
+        const outcome = await engine.submit({ key, payload: payload as RawChangeEvent, id });
+        if (outcome.status !== 'cancelled' || this.stopMode) {
+          return outcome;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** A command for this subscription arrived: run it (in order, inside this worker). */

@@ -77,6 +77,7 @@ describe('SubscriptionWorker (webhook handler)', () => {
     const ledger = client.db(sourceDb).collection<{ _id: number; poison?: boolean }>('ledger');
     receiver.respondWith({
       status: 422,
+      body: `{"reason":"poison"}${'x'.repeat(2_000)}`,
       when: (r) => r.path === '/batch' && JSON.stringify(r.json).includes('"poison":true'),
     });
     await ledger.insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3, poison: true }, { _id: 4 }]);
@@ -104,8 +105,12 @@ describe('SubscriptionWorker (webhook handler)', () => {
       key: '{"_id":{"$numberInt":"3"}}',
       status: 'pending',
       attempts: expect.any(Number),
-      error: { name: 'WebhookRejectedError', code: 422 },
+      error: { name: 'WebhookRejectedError', code: 422, httpStatus: 422 },
+      service: expect.any(String),
+      position: { token: dead.eventId, clusterTime: { t: expect.any(Number) } },
     });
+    // The first KiB of the answer's body, not more.
+    expect(dead.error.responseBody).toBe(`{"reason":"poison"}${'x'.repeat(1_024 - 19)}`);
     expect(dead.event).toMatchObject({ operationType: 'insert', documentKey: { _id: 3 } });
     expect(dead.expireAt.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
   });

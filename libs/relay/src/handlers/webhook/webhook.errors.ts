@@ -6,6 +6,8 @@ export class WebhookDeliveryError extends Error {
     message: string,
     readonly status?: number,
     options?: { cause?: unknown },
+    /** The first KiB of the answer's body, when there was an answer. */
+    readonly responseBody?: string,
   ) {
     super(message, options);
     this.name = 'WebhookDeliveryError';
@@ -17,6 +19,8 @@ export class WebhookRejectedError extends NonRetryableError {
   constructor(
     message: string,
     readonly status: number,
+    /** The first KiB of the answer's body. */
+    readonly responseBody?: string,
   ) {
     super(message);
     this.name = 'WebhookRejectedError';

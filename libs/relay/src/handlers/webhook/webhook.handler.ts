@@ -8,7 +8,7 @@ import { WebhookDeliveryError, WebhookRejectedError, isRetryableStatus } from '.
 import { webhookMessage } from './webhook.payload';
 import { signWebhook } from './webhook.signature';
 import { WebhookTargetPolicy, WebhookTargetRefused } from './webhook-target.policy';
-import { postWebhook } from './webhook.transport';
+import { postWebhook, type WebhookAnswer } from './webhook.transport';
 
 export const WEBHOOK_HANDLER_NAME = 'webhook';
 
@@ -61,9 +61,9 @@ export class WebhookHandler implements BatchEventHandler {
         ? AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs)])
         : ctx.signal;
 
-    let status: number;
+    let answer: WebhookAnswer;
     try {
-      status = await postWebhook(
+      answer = await postWebhook(
         new URL(spec.url),
         { headers, body: message.body, signal },
         this.policy,
@@ -78,14 +78,15 @@ export class WebhookHandler implements BatchEventHandler {
         { cause: error },
       );
     }
+    const { status, bodyExcerpt } = answer;
     if (status >= 200 && status < 300) {
       return;
     }
     const reason = `POST ${redact(spec.url)} answered ${status}`;
     if (isRetryableStatus(status)) {
-      throw new WebhookDeliveryError(reason, status);
+      throw new WebhookDeliveryError(reason, status, undefined, bodyExcerpt);
     }
-    throw new WebhookRejectedError(reason, status);
+    throw new WebhookRejectedError(reason, status, bodyExcerpt);
   }
 
   private openSecret(value: string, subscription: string): string {
