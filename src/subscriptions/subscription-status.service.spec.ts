@@ -64,7 +64,15 @@ function sources(overrides: Partial<StatusSources> = {}): StatusSources {
       leaseToken: 7,
     },
     totals: {
-      counters: { received: 10, delivered: 9, retried: 1, failedAttempts: 1, deadLettered: 0 },
+      counters: {
+        received: 10,
+        delivered: 9,
+        retried: 1,
+        failedAttempts: 1,
+        deadLettered: 0,
+        replayed: 0,
+        replayFailed: 0,
+      },
       lastEventAt: now,
     },
     liveInstances: [
@@ -93,7 +101,15 @@ describe(describeStatus.name, () => {
         clusterTime: new Date((seconds(now) - 3) * 1000),
       },
       lagMs: 3_000,
-      counters: { received: 10, delivered: 9, retried: 1, failedAttempts: 1, deadLettered: 0 },
+      counters: {
+        received: 10,
+        delivered: 9,
+        retried: 1,
+        failedAttempts: 1,
+        deadLettered: 0,
+        replayed: 0,
+        replayFailed: 0,
+      },
       lastError: undefined,
       lastEventAt: now,
       stale: undefined,
@@ -182,6 +198,8 @@ describe(describeStatus.name, () => {
       retried: 0,
       failedAttempts: 0,
       deadLettered: 0,
+      replayed: 0,
+      replayFailed: 0,
     });
   });
 

@@ -16,6 +16,8 @@ export * from './checkpoints/checkpoints.repository';
 export * from './leases/leases.repository';
 export * from './instances/instances.repository';
 export * from './dead-letters/dead-letters.repository';
+export * from './metrics/metrics.histogram';
+export * from './metrics/metrics.recorder';
 export * from './metrics/metrics.repository';
 export * from './metrics/metrics.types';
 export * from './commands/commands.repository';

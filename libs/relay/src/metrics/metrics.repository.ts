@@ -7,12 +7,34 @@ import { METRICS_RETENTION_DAYS, type MetricsMinuteRecord } from './metrics.sche
 import {
   COUNTER_NAMES,
   emptyCounters,
+  type DurationSummary,
   type MinuteDelta,
   type RecordedError,
   type SubscriptionTotals,
 } from './metrics.types';
 
 const DAY_MS = 86_400_000;
+
+/** Adds a duration summary's count, sum and buckets to an `$inc`. */
+function incDurations(inc: Record<string, number>, path: string, summary: DurationSummary): void {
+  inc[`${path}.count`] = summary.count;
+  inc[`${path}.sumMs`] = summary.sumMs;
+  for (const [key, count] of Object.entries(summary.buckets)) {
+    inc[`${path}.buckets.${key}`] = count;
+  }
+}
+
+/**
+ * Operation types and collection names become field names: `%`, `.` and a leading `$` are
+ * percent-encoded (a collection may be called `a.b`); `decodeFieldName` reverses it.
+ */
+export function encodeFieldName(name: string): string {
+  return name.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
+}
+
+export function decodeFieldName(field: string): string {
+  return decodeURIComponent(field);
+}
 
 /** The `metrics_minutely` collection: per-minute rollups of what workers did. */
 @Injectable()
@@ -27,14 +49,23 @@ export class MetricsRepository {
       return;
     }
     const operations: AnyBulkWriteOperation<MetricsMinuteRecord>[] = deltas.map((delta) => {
-      const inc: Record<string, number> = {
-        'handler.count': delta.handler.count,
-        'handler.sumMs': delta.handler.sumMs,
-      };
+      const inc: Record<string, number> = {};
       for (const name of COUNTER_NAMES) {
         inc[`counters.${name}`] = delta.counters[name];
       }
-      const max: Record<string, unknown> = { 'handler.maxMs': delta.handler.maxMs };
+      incDurations(inc, 'handler', delta.handler);
+      incDurations(inc, 'latency', delta.latency);
+      for (const [name, count] of Object.entries(delta.byOperation)) {
+        inc[`byOperation.${encodeFieldName(name)}`] = count;
+      }
+      for (const [name, count] of Object.entries(delta.byCollection)) {
+        inc[`byCollection.${encodeFieldName(name)}`] = count;
+      }
+      const max: Record<string, unknown> = {
+        'handler.maxMs': delta.handler.maxMs,
+        'latency.maxMs': delta.latency.maxMs,
+        lagMaxMs: delta.lagMaxMs,
+      };
       if (delta.lastEventAt) {
         max.lastEventAt = delta.lastEventAt;
       }
@@ -93,6 +124,15 @@ export class MetricsRepository {
       });
     }
     return totals;
+  }
+
+  /** The minute rollups of one subscription from `since` on, oldest first. */
+  async minutesOf(subscription: string, since = new Date(0)): Promise<MetricsMinuteRecord[]> {
+    return this.model
+      .find({ subscription, minute: { $gte: since } })
+      .sort({ minute: 1 })
+      .lean<MetricsMinuteRecord[]>()
+      .exec();
   }
 
   /** Forgets a deleted subscription's rollups. */

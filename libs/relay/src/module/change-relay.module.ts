@@ -125,6 +125,7 @@ export class ChangeRelayModule {
         OwnerCommandRegistry,
         OwnerCommandsClient,
         BufferBudget,
+        MetricsRecorder,
         RelaySupervisor,
         WebhookTargetPolicy,
         SecretCipher,
