@@ -17,6 +17,7 @@ import type { MongoBackend } from './database/mongo-backend';
 import { HandlersModule } from './handlers/handlers.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 
 type ModuleImports = NonNullable<ModuleMetadata['imports']>;
@@ -91,6 +92,7 @@ export class AppModule {
           }),
         }),
         SubscriptionsModule,
+        MetricsModule,
         HandlersModule,
         InstancesModule,
         ...extraImports,

@@ -20,6 +20,7 @@ export * from './metrics/metrics.histogram';
 export * from './metrics/metrics.recorder';
 export * from './metrics/metrics.repository';
 export * from './metrics/metrics.types';
+export * from './metrics/relay-prometheus';
 export * from './commands/commands.repository';
 export * from './commands/command.types';
 export * from './commands/owner-command.registry';

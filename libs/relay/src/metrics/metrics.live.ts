@@ -67,6 +67,7 @@ export class LiveWorkerGauges {
       queued: stats?.ready ?? 0,
       retrying: this.retryingIds.size,
       lagMs: this.lagMs(now),
+      streamUp: stats?.state === 'running',
     };
   }
 }

@@ -9,6 +9,7 @@ import type { RawChangeEvent } from '../source/change-event.mapper';
 import { quantileMs } from './metrics.histogram';
 import { MetricsRecorder } from './metrics.recorder';
 import { MetricsRepository } from './metrics.repository';
+import { RelayPrometheus } from './relay-prometheus';
 
 describe(MetricsRecorder.name, () => {
   let moduleRef: TestingModule;
@@ -29,6 +30,7 @@ describe(MetricsRecorder.name, () => {
   beforeEach(() => {
     recorder = new MetricsRecorder(
       repository,
+      new RelayPrometheus(),
       // A long interval: only the explicit flushes below write.
       resolveChangeRelayOptions({
         instanceId: 'test',

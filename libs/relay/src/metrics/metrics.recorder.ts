@@ -8,6 +8,7 @@ import type { RawChangeEvent } from '../source/change-event.mapper';
 import { addCounts, emptyDurations, mergeDurations, observe } from './metrics.histogram';
 import { changeTimeMs, LiveWorkerGauges } from './metrics.live';
 import { MetricsRepository } from './metrics.repository';
+import { RelayPrometheus } from './relay-prometheus';
 import {
   emptyCounters,
   type LiveFigures,
@@ -37,6 +38,7 @@ export class MetricsRecorder implements OnModuleDestroy {
 
   constructor(
     private readonly repository: MetricsRepository,
+    private readonly prometheus: RelayPrometheus,
     @Inject(CHANGE_RELAY_OPTIONS) private readonly options: ResolvedChangeRelayOptions,
   ) {}
 
@@ -52,10 +54,12 @@ export class MetricsRecorder implements OnModuleDestroy {
     const live = new LiveWorkerGauges(subscription, service, stats);
     this.live.set(subscription, live);
     const delta = (): MinuteDelta => this.deltaFor(subscription, service);
+    const prom = this.prometheus.bind(subscription, service);
     return {
       received: (event) => {
         const d = delta();
         d.counters.received += 1;
+        prom.count('received');
         d.lastEventAt = new Date();
         const { operationType, ns } = event.payload;
         d.byOperation[operationType] = (d.byOperation[operationType] ?? 0) + 1;
@@ -68,11 +72,14 @@ export class MetricsRecorder implements OnModuleDestroy {
         const d = delta();
         const now = Date.now();
         d.counters.delivered += events.length;
+        prom.count('delivered', events.length);
         observe(d.handler, info.durationMs);
+        prom.handlerMs(info.durationMs);
         for (const event of events) {
           const at = changeTimeMs(event.payload);
           if (at !== undefined) {
             observe(d.latency, now - at);
+            prom.latencyMs(now - at);
           }
         }
         live.settled(events);
@@ -80,14 +87,17 @@ export class MetricsRecorder implements OnModuleDestroy {
       attemptFailed: (_events, info) => {
         const d = delta();
         d.counters.failedAttempts += 1;
+        prom.count('failedAttempts');
         d.lastError = recordedError(info.error);
       },
       retried: (events) => {
         delta().counters.retried += 1;
+        prom.count('retried');
         live.retrying(events);
       },
       deadLettered: (event) => {
         delta().counters.deadLettered += 1;
+        prom.count('deadLettered');
         live.settled([event]);
       },
       deadLetterFailed: (_event, info) => {
@@ -95,11 +105,9 @@ export class MetricsRecorder implements OnModuleDestroy {
       },
       replayed: (event, info) => {
         const d = delta();
-        if (info.outcome.status === 'delivered') {
-          d.counters.replayed += 1;
-        } else {
-          d.counters.replayFailed += 1;
-        }
+        const counter = info.outcome.status === 'delivered' ? 'replayed' : 'replayFailed';
+        d.counters[counter] += 1;
+        prom.count(counter);
         live.settled([event]);
       },
       checkpointed: (checkpoint) => {

@@ -93,6 +93,8 @@ export interface LiveFigures {
   queued: number;
   retrying: number;
   lagMs: number;
+  /** The worker's engine is reading its change stream (false while it restarts). */
+  streamUp: boolean;
 }
 
 /** Totals of one subscription over the kept minutes. */

@@ -15,6 +15,7 @@ import { InstancesRepository } from '../instances/instances.repository';
 import { LeasesRepository } from '../leases/leases.repository';
 import { MetricsRecorder } from '../metrics/metrics.recorder';
 import { MetricsRepository } from '../metrics/metrics.repository';
+import { RelayPrometheus } from '../metrics/relay-prometheus';
 import { WorkerSourceFactory } from '../source/worker-source.factory';
 import { SecretCipher } from '../secrets/secret-cipher';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
@@ -112,6 +113,7 @@ export class ChangeRelayModule {
         LogHandler,
         WorkerSourceFactory,
         MetricsRecorder,
+        RelayPrometheus,
         OwnerCommandRegistry,
         OwnerCommandsClient,
         SubscriptionWorkerFactory,
@@ -126,6 +128,7 @@ export class ChangeRelayModule {
         OwnerCommandsClient,
         BufferBudget,
         MetricsRecorder,
+        RelayPrometheus,
         RelaySupervisor,
         WebhookTargetPolicy,
         SecretCipher,
