@@ -18,6 +18,7 @@ import { HandlersModule } from './handlers/handlers.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 
 type ModuleImports = NonNullable<ModuleMetadata['imports']>;
@@ -93,6 +94,7 @@ export class AppModule {
         }),
         SubscriptionsModule,
         MetricsModule,
+        AnalyticsModule,
         HandlersModule,
         InstancesModule,
         ...extraImports,

@@ -27,7 +27,7 @@ describe('Metrics', () => {
 
   beforeAll(async () => {
     [server, source] = await Promise.all([
-      startRelay({ METRICS_FLUSH_INTERVAL_MS: '200' }),
+      startRelay({ METRICS_FLUSH_INTERVAL_MS: '200', HEALTH_DEGRADED_HANDLER_MS: '30' }),
       SourceData.connect(),
     ]);
   });
@@ -96,6 +96,95 @@ describe('Metrics', () => {
     expect(sample(text, 'change_relay_events_retrying', labels)).toBe(0);
     expect(sample(text, 'change_relay_checkpoint_lag_seconds', labels)).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('reports the same counts and a verdict per health class in the overview, REST and GraphQL', async () => {
+    // One subscription per class besides obs-mix (5% failed for good: Warning, not over 5%).
+    const classes = [
+      { name: 'obs-healthy', docs: [{}, {}, {}, {}, {}] },
+      { name: 'obs-critical', docs: [{}, {}, {}, { fail: 'always' }] },
+      { name: 'obs-slow', docs: [{ fail: 'slow' }, { fail: 'slow' }, { fail: 'slow' }] },
+    ];
+    for (const { name } of classes) {
+      await server.api
+        .createSubscription({
+          name,
+          serviceName: 'shipping',
+          source: { database: source.database, collections: [name] },
+          handler: { type: 'provider', name: SCRIPTED_HANDLER },
+        })
+        .expect(201);
+    }
+    for (const { name, docs } of classes) {
+      await source
+        .collection(name)
+        .insertMany(docs.map((doc, n) => ({ _id: `${name}-${n}`, ...doc })));
+    }
+    const expectedReceived = TOTAL + 5 + 4 + 3;
+    const overview = await waitFor(
+      async () => {
+        const { body } = await server.api.http
+          .get('/api/v1/analytics/overview?range=1h')
+          .expect(200);
+        const totals = body.totals as { delivered: number; deadLettered: number };
+        return totals.delivered + totals.deadLettered === expectedReceived && body;
+      },
+      { description: 'the overview to count every event', timeoutMs: 20_000 },
+    );
+    expect(overview.totals).toEqual({
+      received: expectedReceived,
+      delivered: expectedReceived - 4,
+      failedAttempts: 9,
+      retried: 5,
+      deadLettered: 4,
+      replayed: 0,
+    });
+    expect(overview.pendingDeadLetters).toBe(4);
+    expect(overview.latency.maxMs).toBeGreaterThanOrEqual(overview.latency.p50Ms);
+    const verdicts = Object.fromEntries(
+      overview.subscriptions.map((row: { name: string; health: { status: string } }) => [
+        row.name,
+        row.health.status,
+      ]),
+    );
+    expect(verdicts).toEqual({
+      'obs-critical': 'Critical',
+      'obs-healthy': 'Healthy',
+      'obs-mix': 'Warning',
+      'obs-slow': 'Degraded',
+    });
+    const critical = overview.subscriptions.find(
+      (r: { name: string }) => r.name === 'obs-critical',
+    );
+    expect(critical.health.reasons).toEqual([
+      'error rate 25% > 5%',
+      'delivered 75% of received < 95%',
+    ]);
+    expect(critical.recommendations.map((r: { action: string }) => r.action)).toContain(
+      'review-handler',
+    );
+    expect(overview.health.status).toBe('Critical');
+    expect(overview.services).toEqual([
+      expect.objectContaining({
+        service: 'billing',
+        subscriptions: 1,
+        health: expect.objectContaining({ status: 'Warning' }),
+      }),
+      expect.objectContaining({
+        service: 'shipping',
+        subscriptions: 3,
+        health: expect.objectContaining({ status: 'Critical' }),
+      }),
+    ]);
+
+    const { data, errors } = await server.api.graphql(
+      `{ analyticsOverview(range: "24h") { totals { received deadLettered } health { status }
+         subscriptions { name health { status reasons } } } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data.analyticsOverview.totals).toEqual({ received: expectedReceived, deadLettered: 4 });
+    expect(data.analyticsOverview.health.status).toBe('Critical');
+    await server.api.http.get('/api/v1/analytics/overview?range=2h').expect(400);
   });
 
   it('exports only the workers this instance owns', async () => {

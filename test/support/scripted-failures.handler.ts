@@ -10,7 +10,7 @@ export const SCRIPTED_HANDLER = 'test-scripted';
 /**
  * A provider handler that fails on purpose, as the document asks: `fail: 'always'` is
  * dead-lettered at once (non-retryable), `fail: 'once'` fails its first attempt and is then
- * delivered; anything else is delivered.
+ * delivered; `fail: 'slow'` takes 40 ms; anything else is delivered at once.
  */
 @ChangeHandler(SCRIPTED_HANDLER)
 export class ScriptedFailuresHandler implements EventHandler {
@@ -21,6 +21,9 @@ export class ScriptedFailuresHandler implements EventHandler {
     }
     if (fail === 'once' && event.attempt === 1) {
       throw new Error('scripted transient failure');
+    }
+    if (fail === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, 40));
     }
   }
 }

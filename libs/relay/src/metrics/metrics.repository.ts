@@ -3,11 +3,13 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Model, PipelineStage } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
+import { BUCKET_KEYS } from './metrics.histogram';
 import { METRICS_RETENTION_DAYS, type MetricsMinuteRecord } from './metrics.schema';
 import {
   COUNTER_NAMES,
   emptyCounters,
   type DurationSummary,
+  type MinuteSummary,
   type MinuteDelta,
   type RecordedError,
   type SubscriptionTotals,
@@ -124,6 +126,74 @@ export class MetricsRepository {
       });
     }
     return totals;
+  }
+
+  /**
+   * Sums of the minutes from `since` on, one row per subscription (optionally only these), in
+   * one aggregation: counters, handler and latency histograms, the largest lag, the last event
+   * and error.
+   */
+  async summarize(since: Date, names?: readonly string[]): Promise<MinuteSummary[]> {
+    const group: Record<string, unknown> = {
+      _id: '$subscription',
+      service: { $last: '$service' },
+      lastEventAt: { $max: '$lastEventAt' },
+      lastError: { $max: '$lastError' },
+      lagMaxMs: { $max: '$lagMaxMs' },
+    };
+    for (const name of COUNTER_NAMES) {
+      group[`c_${name}`] = { $sum: `$counters.${name}` };
+    }
+    for (const path of ['handler', 'latency'] as const) {
+      group[`${path}_count`] = { $sum: `$${path}.count` };
+      group[`${path}_sumMs`] = { $sum: `$${path}.sumMs` };
+      group[`${path}_maxMs`] = { $max: `$${path}.maxMs` };
+      for (const key of BUCKET_KEYS) {
+        group[`${path}_b_${key}`] = { $sum: `$${path}.buckets.${key}` };
+      }
+    }
+    const match: Record<string, unknown> = { minute: { $gte: since } };
+    if (names) {
+      match.subscription = { $in: [...names] };
+    }
+    const rows = await this.model
+      .aggregate<Record<string, unknown>>([
+        { $match: match },
+        { $sort: { minute: 1 } },
+        { $group: group } as PipelineStage,
+      ])
+      .exec();
+    return rows.map((row) => {
+      const counters = emptyCounters();
+      for (const name of COUNTER_NAMES) {
+        counters[name] = Number(row[`c_${name}`] ?? 0);
+      }
+      const durations = (path: string): DurationSummary => {
+        const buckets: Record<string, number> = {};
+        for (const key of BUCKET_KEYS) {
+          const count = Number(row[`${path}_b_${key}`] ?? 0);
+          if (count > 0) {
+            buckets[key] = count;
+          }
+        }
+        return {
+          count: Number(row[`${path}_count`] ?? 0),
+          sumMs: Number(row[`${path}_sumMs`] ?? 0),
+          maxMs: Number(row[`${path}_maxMs`] ?? 0),
+          buckets,
+        };
+      };
+      return {
+        subscription: String(row._id),
+        service: String(row.service),
+        counters,
+        handler: durations('handler'),
+        latency: durations('latency'),
+        lagMaxMs: Number(row.lagMaxMs ?? 0),
+        ...(row.lastEventAt instanceof Date ? { lastEventAt: row.lastEventAt } : {}),
+        ...(row.lastError ? { lastError: row.lastError as RecordedError } : {}),
+      };
+    });
   }
 
   /** The minute rollups of one subscription from `since` on, oldest first. */

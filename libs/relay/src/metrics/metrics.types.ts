@@ -103,3 +103,16 @@ export interface SubscriptionTotals {
   lastEventAt?: Date;
   lastError?: RecordedError;
 }
+
+/** What one subscription did over a range of minutes (sums of its rollups). */
+export interface MinuteSummary {
+  subscription: string;
+  service: string;
+  counters: SubscriptionCounters;
+  handler: DurationSummary;
+  latency: DurationSummary;
+  /** The largest checkpoint lag recorded in the range. */
+  lagMaxMs: number;
+  lastEventAt?: Date;
+  lastError?: RecordedError;
+}
