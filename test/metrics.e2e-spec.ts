@@ -185,6 +185,52 @@ describe('Metrics', () => {
     expect(data.analyticsOverview.totals).toEqual({ received: expectedReceived, deadLettered: 4 });
     expect(data.analyticsOverview.health.status).toBe('Critical');
     await server.api.http.get('/api/v1/analytics/overview?range=2h').expect(400);
+
+    type Series = { key: string; points: { at: string; received: number; deadLettered: number }[] };
+    const sums = (series: Series[], field: 'received' | 'deadLettered' = 'received') =>
+      Object.fromEntries(
+        series.map((one) => [one.key, one.points.reduce((sum, p) => sum + p[field], 0)]),
+      );
+    const bySubscription = await server.api.http
+      .get('/api/v1/analytics/trends?range=1h&groupBy=subscription')
+      .expect(200);
+    expect(bySubscription.body.bucket).toBe('minute');
+    const series = bySubscription.body.series as Series[];
+    expect(sums(series)).toEqual({
+      'obs-critical': 4,
+      'obs-healthy': 5,
+      'obs-mix': 60,
+      'obs-slow': 3,
+    });
+    expect(sums(series, 'deadLettered')).toEqual({
+      'obs-critical': 1,
+      'obs-healthy': 0,
+      'obs-mix': 3,
+      'obs-slow': 0,
+    });
+    // Every minute of the hour is there, the quiet ones as zeros.
+    for (const one of series) {
+      expect(one.points.length).toBeGreaterThanOrEqual(60);
+      expect(one.points.filter((p) => p.received === 0).length).toBeGreaterThanOrEqual(57);
+      const times = one.points.map((p) => Date.parse(p.at));
+      expect(times.slice(1).every((t, i) => t - times[i] === 60_000)).toBe(true);
+    }
+    const byCollection = await server.api.http
+      .get('/api/v1/analytics/trends?groupBy=collection&service=shipping')
+      .expect(200);
+    expect(sums(byCollection.body.series as Series[])).toEqual({
+      'obs-critical': 4,
+      'obs-healthy': 5,
+      'obs-slow': 3,
+    });
+    const trends = await server.api.graphql(
+      `{ analyticsTrends(range: "24h", groupBy: "operationType") { bucket series { key points { at received deadLettered } } } }`,
+    );
+    expect(trends.errors).toBeUndefined();
+    expect(trends.data.analyticsTrends.bucket).toBe('hour');
+    expect(sums(trends.data.analyticsTrends.series as Series[])).toEqual({
+      insert: expectedReceived,
+    });
   });
 
   it('exports only the workers this instance owns', async () => {

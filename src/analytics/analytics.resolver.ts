@@ -3,11 +3,16 @@ import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { AnalyticsService } from './analytics.service';
 import { AnalyticsOverviewArgs } from './dto/analytics-range.args';
-import { AnalyticsOverviewView } from './dto/analytics.model';
+import { AnalyticsOverviewView, AnalyticsTrendsView } from './dto/analytics.model';
+import { AnalyticsTrendsArgs } from './dto/analytics-trends.args';
+import { AnalyticsTrendsService } from './analytics-trends.service';
 
 @Resolver()
 export class AnalyticsResolver {
-  constructor(private readonly analytics: AnalyticsService) {}
+  constructor(
+    private readonly analytics: AnalyticsService,
+    private readonly trendsService: AnalyticsTrendsService,
+  ) {}
 
   @Query(() => AnalyticsOverviewView, {
     description: 'Totals, rates, latency, lag, health and one row per subscription',
@@ -18,5 +23,16 @@ export class AnalyticsResolver {
     @CurrentPrincipal() caller: Principal,
   ): Promise<AnalyticsOverviewView> {
     return this.analytics.overview(args, caller);
+  }
+
+  @Query(() => AnalyticsTrendsView, {
+    description: 'Time series per bucket, gaps filled with zeros',
+  })
+  @RequireRole('viewer')
+  analyticsTrends(
+    @Args() args: AnalyticsTrendsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AnalyticsTrendsView> {
+    return this.trendsService.trends(args, caller);
   }
 }

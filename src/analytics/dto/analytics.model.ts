@@ -156,3 +156,57 @@ export class AnalyticsOverviewView {
   })
   subscriptions: SubscriptionAnalyticsView[];
 }
+
+@ObjectType('TrendPoint')
+export class TrendPointView {
+  @OutputField(() => GraphQLISODateTime, { description: 'Start of the bucket' })
+  at: Date;
+
+  @OutputField(() => Float, { description: 'Events received' })
+  received: number;
+
+  @OutputField(() => Float, { description: 'Events delivered' })
+  delivered: number;
+
+  @OutputField(() => Float, { description: 'Failed attempts' })
+  failedAttempts: number;
+
+  @OutputField(() => Float, { description: 'Retries scheduled' })
+  retried: number;
+
+  @OutputField(() => Float, { description: 'Events dead-lettered' })
+  deadLettered: number;
+}
+
+@ObjectType('TrendSeries')
+export class TrendSeriesView {
+  @OutputField(() => String, { description: "The group's key ('all' without groupBy)" })
+  key: string;
+
+  @OutputField(() => [TrendPointView], {
+    description: 'One point per bucket, oldest first, zeros where nothing happened',
+    swagger: { type: [TrendPointView] },
+  })
+  points: TrendPointView[];
+}
+
+@ObjectType('AnalyticsTrends')
+export class AnalyticsTrendsView {
+  @OutputField(() => String, { description: 'The range' })
+  range: string;
+
+  @OutputField(() => String, { description: 'The bucket width' })
+  bucket: string;
+
+  @OutputField(() => GraphQLISODateTime, { description: 'Start of the first bucket' })
+  from: Date;
+
+  @OutputField(() => GraphQLISODateTime, { description: 'Now' })
+  to: Date;
+
+  @OutputField(() => [TrendSeriesView], {
+    description: 'Series, sorted by key',
+    swagger: { type: [TrendSeriesView] },
+  })
+  series: TrendSeriesView[];
+}

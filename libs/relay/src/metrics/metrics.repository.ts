@@ -10,12 +10,28 @@ import {
   emptyCounters,
   type DurationSummary,
   type MinuteSummary,
+  type SubscriptionCounters,
   type MinuteDelta,
   type RecordedError,
   type SubscriptionTotals,
 } from './metrics.types';
 
 const DAY_MS = 86_400_000;
+
+export interface SeriesQuery {
+  since: Date;
+  bucketMs: number;
+  subscriptions: readonly string[];
+  groupBy?: 'subscription' | 'service' | 'operationType' | 'collection';
+}
+
+export interface SeriesRow {
+  /** Start of the bucket (epoch ms). */
+  at: number;
+  /** The group's key ('' without grouping). */
+  group: string;
+  counters: SubscriptionCounters;
+}
 
 /** Adds a duration summary's count, sum and buckets to an `$inc`. */
 function incDurations(inc: Record<string, number>, path: string, summary: DurationSummary): void {
@@ -192,6 +208,60 @@ export class MetricsRepository {
         lagMaxMs: Number(row.lagMaxMs ?? 0),
         ...(row.lastEventAt instanceof Date ? { lastEventAt: row.lastEventAt } : {}),
         ...(row.lastError ? { lastError: row.lastError as RecordedError } : {}),
+      };
+    });
+  }
+
+  /**
+   * Sums per time bucket (`bucketMs` wide, aligned on the epoch, so UTC hours and days) and per
+   * group, in one aggregation. Grouped by operation type or collection, only `received` is
+   * known (the rollups break received events down, not outcomes). Empty buckets are absent.
+   */
+  async series(query: SeriesQuery): Promise<SeriesRow[]> {
+    const match: Record<string, unknown> = {
+      minute: { $gte: query.since },
+      subscription: { $in: [...query.subscriptions] },
+    };
+    const time = { $toLong: '$minute' };
+    const bucket = { $subtract: [time, { $mod: [time, query.bucketMs] }] };
+    const byField = query.groupBy === 'operationType' || query.groupBy === 'collection';
+    const pipeline: PipelineStage[] = [{ $match: match }];
+    if (byField) {
+      const field = query.groupBy === 'operationType' ? '$byOperation' : '$byCollection';
+      pipeline.push(
+        { $project: { minute: 1, pairs: { $objectToArray: { $ifNull: [field, {}] } } } },
+        { $unwind: '$pairs' },
+        {
+          $group: {
+            _id: { t: bucket, g: '$pairs.k' },
+            received: { $sum: '$pairs.v' },
+          },
+        },
+      );
+    } else {
+      const group: Record<string, unknown> = {
+        _id: {
+          t: bucket,
+          g: query.groupBy === 'service' ? '$service' : query.groupBy ? '$subscription' : '',
+        },
+      };
+      for (const name of COUNTER_NAMES) {
+        group[name] = { $sum: `$counters.${name}` };
+      }
+      pipeline.push({ $group: group } as PipelineStage);
+    }
+    const rows = await this.model
+      .aggregate<Record<string, unknown> & { _id: { t: number; g: string } }>(pipeline)
+      .exec();
+    return rows.map((row) => {
+      const counters = emptyCounters();
+      for (const name of COUNTER_NAMES) {
+        counters[name] = Number(row[name] ?? 0);
+      }
+      return {
+        at: Number(row._id.t),
+        group: byField ? decodeFieldName(String(row._id.g)) : String(row._id.g ?? ''),
+        counters,
       };
     });
   }
