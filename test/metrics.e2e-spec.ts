@@ -233,6 +233,39 @@ describe('Metrics', () => {
     });
   });
 
+  it('answers the dashboard with the same figures, REST and GraphQL', async () => {
+    const expected = {
+      activeStreams: 4,
+      activeSubscriptions: 4,
+      totalSubscriptions: 4,
+      errorsLastHour: 9,
+      deadLettersLastHour: 4,
+      pendingDeadLetters: 4,
+      inFlight: 0,
+      queued: 0,
+      retrying: 0,
+    };
+    const { body } = await server.api.http.get('/api/v1/dashboard').expect(200);
+    expect(body).toMatchObject(expected);
+    expect(body.averageHandlingMs).toBeGreaterThan(0);
+    expect(body.health.status).toBe('Critical');
+    expect(
+      body.services.map((s: { service: string; subscriptions: number }) => [
+        s.service,
+        s.subscriptions,
+      ]),
+    ).toEqual([
+      ['billing', 1],
+      ['shipping', 3],
+    ]);
+    const { data, errors } = await server.api.graphql(
+      `{ dashboard { activeStreams activeSubscriptions totalSubscriptions errorsLastHour
+         deadLettersLastHour pendingDeadLetters inFlight queued retrying health { status } } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data.dashboard).toEqual({ ...expected, health: { status: 'Critical' } });
+  });
+
   it('exports only the workers this instance owns', async () => {
     await server.api.action('obs-mix', 'pause').expect(200);
     await waitFor(

@@ -3,7 +3,8 @@ import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { AnalyticsService } from './analytics.service';
 import { AnalyticsOverviewArgs } from './dto/analytics-range.args';
-import { AnalyticsOverviewView, AnalyticsTrendsView } from './dto/analytics.model';
+import { AnalyticsOverviewView, AnalyticsTrendsView, DashboardView } from './dto/analytics.model';
+import { DashboardService } from './dashboard.service';
 import { AnalyticsTrendsArgs } from './dto/analytics-trends.args';
 import { AnalyticsTrendsService } from './analytics-trends.service';
 
@@ -12,7 +13,14 @@ export class AnalyticsResolver {
   constructor(
     private readonly analytics: AnalyticsService,
     private readonly trendsService: AnalyticsTrendsService,
+    private readonly dashboards: DashboardService,
   ) {}
+
+  @Query(() => DashboardView, { description: 'Everything for one screen, in a few reads' })
+  @RequireRole('viewer')
+  dashboard(@CurrentPrincipal() caller: Principal): Promise<DashboardView> {
+    return this.dashboards.dashboard(caller);
+  }
 
   @Query(() => AnalyticsOverviewView, {
     description: 'Totals, rates, latency, lag, health and one row per subscription',

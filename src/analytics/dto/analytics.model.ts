@@ -210,3 +210,54 @@ export class AnalyticsTrendsView {
   })
   series: TrendSeriesView[];
 }
+
+@ObjectType('Dashboard')
+export class DashboardView {
+  @OutputField(() => GraphQLISODateTime, { description: 'When this was computed' })
+  timestamp: Date;
+
+  @OutputField(() => Int, { description: 'Change streams being read now (running workers)' })
+  activeStreams: number;
+
+  @OutputField(() => Int, { description: 'Subscriptions in the active state' })
+  activeSubscriptions: number;
+
+  @OutputField(() => Int, { description: 'All subscriptions visible to the caller' })
+  totalSubscriptions: number;
+
+  @OutputField(() => Float, { description: 'Received events per minute over the last hour' })
+  eventsPerMinute: number;
+
+  @OutputField(() => Int, { description: 'Events waiting for a handler slot (this instance)' })
+  queued: number;
+
+  @OutputField(() => Int, { description: 'Events admitted and not settled (this instance)' })
+  inFlight: number;
+
+  @OutputField(() => Int, { description: 'Events waiting for a retry (this instance)' })
+  retrying: number;
+
+  @OutputField(() => Float, { description: 'Failed handler attempts in the last hour' })
+  errorsLastHour: number;
+
+  @OutputField(() => Float, { description: 'Events dead-lettered in the last hour' })
+  deadLettersLastHour: number;
+
+  @OutputField(() => Int, { description: 'Pending dead letters' })
+  pendingDeadLetters: number;
+
+  @OutputField(() => Float, { description: 'Average handling time over the last 5 minutes (ms)' })
+  averageHandlingMs: number;
+
+  @OutputField(() => Float, { description: 'Largest checkpoint (resume token) lag (ms)' })
+  largestLagMs: number;
+
+  @OutputField(() => [ServiceHealthView], {
+    description: 'Health per service, with subscription counts and success rates',
+    swagger: { type: [ServiceHealthView] },
+  })
+  services: ServiceHealthView[];
+
+  @OutputField(() => HealthView, { description: 'Overall health' })
+  health: HealthView;
+}
