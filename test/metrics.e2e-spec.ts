@@ -280,6 +280,46 @@ describe('Metrics', () => {
     ).toBeNaN();
   });
 
+  it('reports owned workers in /health/ready, and is not ready while one lags too much', async () => {
+    const lagging = await startRelay({ READY_MAX_LAG_MS: '800' });
+    try {
+      const http = request(lagging.app.getHttpServer() as App);
+      await lagging.api
+        .createSubscription({
+          name: 'obs-ready',
+          source: { database: source.database, collections: ['ready'] },
+          handler: { type: 'provider', name: SCRIPTED_HANDLER },
+        })
+        .expect(201);
+      const ready = await waitFor(
+        async () => {
+          const response = await http.get('/health/ready');
+          return response.status === 200 && response.body.info.workers.workers['obs-ready'];
+        },
+        { description: 'the worker to be reported ready' },
+      );
+      expect(ready).toEqual({ running: true, lagMs: 0 });
+      // A delivery held for 2.5 s keeps the checkpoint behind: not ready, then ready again.
+      await source.collection('ready').insertOne({ _id: 'r-1', fail: 'hold' });
+      const notReady = await waitFor(
+        async () => {
+          const response = await http.get('/health/ready');
+          return response.status === 503 && response.body;
+        },
+        { description: '/health/ready to fail on lag' },
+      );
+      expect(notReady.error.workers.problems[0]).toMatch(/^obs-ready: lag \d+ ms > 800 ms$/);
+      await waitFor(async () => (await http.get('/health/ready')).status === 200, {
+        description: '/health/ready to recover',
+      });
+      await request(lagging.app.getHttpServer() as App)
+        .get('/health/live')
+        .expect(200);
+    } finally {
+      await lagging.close();
+    }
+  });
+
   it('asks for a token when METRICS_AUTH=true', async () => {
     const guarded = await startRelay({ METRICS_AUTH: 'true', RUN_WORKERS: 'false' });
     try {

@@ -67,6 +67,7 @@ describe(loadConfig.name, () => {
       CHECKPOINT_INTERVAL_MS: '250',
       RECONCILE_INTERVAL_MS: '2000',
       METRICS_FLUSH_INTERVAL_MS: '1000',
+      READY_MAX_LAG_MS: '60000',
       HEALTH_CRITICAL_ERROR_PCT: '10',
       HEALTH_WARNING_ERROR_PCT: '2',
       HEALTH_WARNING_DELIVERED_PCT: '90',
@@ -107,6 +108,7 @@ describe(loadConfig.name, () => {
         checkpointIntervalMs: 250,
         reconcileIntervalMs: 2000,
         metricsFlushIntervalMs: 1000,
+        readyMaxLagMs: 60_000,
         health: {
           criticalErrorPct: 10,
           warningErrorPct: 2,

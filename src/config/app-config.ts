@@ -47,6 +47,8 @@ export class AppConfig {
   readonly checkpointIntervalMs: number;
   readonly reconcileIntervalMs: number;
   readonly metricsFlushIntervalMs: number;
+  /** /health/ready fails when an owned worker's checkpoint lag passes this. */
+  readonly readyMaxLagMs: number;
   /** Health verdict thresholds (analytics): error and delivered shares in %, lag, handler time. */
   readonly health: {
     readonly criticalErrorPct: number;
@@ -143,6 +145,7 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
     checkpointIntervalMs: vars.CHECKPOINT_INTERVAL_MS ?? 1_000,
     reconcileIntervalMs: vars.RECONCILE_INTERVAL_MS ?? 5_000,
     metricsFlushIntervalMs: vars.METRICS_FLUSH_INTERVAL_MS ?? 5_000,
+    readyMaxLagMs: vars.READY_MAX_LAG_MS ?? 300_000,
     health: {
       criticalErrorPct: vars.HEALTH_CRITICAL_ERROR_PCT ?? 5,
       warningErrorPct: vars.HEALTH_WARNING_ERROR_PCT ?? 1,
@@ -212,6 +215,7 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   CHECKPOINT_INTERVAL_MS = undefined;
   RECONCILE_INTERVAL_MS = undefined;
   METRICS_FLUSH_INTERVAL_MS = undefined;
+  READY_MAX_LAG_MS = undefined;
   HEALTH_CRITICAL_ERROR_PCT = undefined;
   HEALTH_WARNING_ERROR_PCT = undefined;
   HEALTH_WARNING_DELIVERED_PCT = undefined;

@@ -162,6 +162,9 @@ export class EnvironmentVariables {
   @IntegerVariable('METRICS_FLUSH_INTERVAL_MS', 100, 600_000)
   METRICS_FLUSH_INTERVAL_MS?: number;
 
+  @IntegerVariable('READY_MAX_LAG_MS', 1, 86_400_000)
+  READY_MAX_LAG_MS?: number;
+
   @IntegerVariable('HEALTH_CRITICAL_ERROR_PCT', 0, 100)
   HEALTH_CRITICAL_ERROR_PCT?: number;
 

@@ -10,7 +10,7 @@ export const SCRIPTED_HANDLER = 'test-scripted';
 /**
  * A provider handler that fails on purpose, as the document asks: `fail: 'always'` is
  * dead-lettered at once (non-retryable), `fail: 'once'` fails its first attempt and is then
- * delivered; `fail: 'slow'` takes 40 ms; anything else is delivered at once.
+ * delivered; `fail: 'slow'` takes 40 ms, `fail: 'hold'` 2.5 s; anything else is delivered at once.
  */
 @ChangeHandler(SCRIPTED_HANDLER)
 export class ScriptedFailuresHandler implements EventHandler {
@@ -22,8 +22,8 @@ export class ScriptedFailuresHandler implements EventHandler {
     if (fail === 'once' && event.attempt === 1) {
       throw new Error('scripted transient failure');
     }
-    if (fail === 'slow') {
-      await new Promise((resolve) => setTimeout(resolve, 40));
+    if (fail === 'slow' || fail === 'hold') {
+      await new Promise((resolve) => setTimeout(resolve, fail === 'slow' ? 40 : 2_500));
     }
   }
 }
