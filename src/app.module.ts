@@ -17,6 +17,8 @@ import type { MongoBackend } from './database/mongo-backend';
 import { HandlersModule } from './handlers/handlers.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
@@ -93,6 +95,8 @@ export class AppModule {
         }),
         SubscriptionsModule,
         DeadLettersModule,
+        MetricsModule,
+        AnalyticsModule,
         HandlersModule,
         InstancesModule,
         ...extraImports,

@@ -47,6 +47,16 @@ export class AppConfig {
   readonly checkpointIntervalMs: number;
   readonly reconcileIntervalMs: number;
   readonly metricsFlushIntervalMs: number;
+  /** /health/ready fails when an owned worker's checkpoint lag passes this. */
+  readonly readyMaxLagMs: number;
+  /** Health verdict thresholds (analytics): error and delivered shares in %, lag, handler time. */
+  readonly health: {
+    readonly criticalErrorPct: number;
+    readonly warningErrorPct: number;
+    readonly warningDeliveredPct: number;
+    readonly warningLagMs: number;
+    readonly degradedHandlerMs: number;
+  };
   /** Explicit opt-out of authentication (AUTH_DISABLED=true): every caller is an admin. */
   readonly authDisabled: boolean;
   /** The initial admin token (ADMIN_TOKEN); unset: one is generated at first start. */
@@ -152,6 +162,14 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
     checkpointIntervalMs: vars.CHECKPOINT_INTERVAL_MS ?? 1_000,
     reconcileIntervalMs: vars.RECONCILE_INTERVAL_MS ?? 5_000,
     metricsFlushIntervalMs: vars.METRICS_FLUSH_INTERVAL_MS ?? 5_000,
+    readyMaxLagMs: vars.READY_MAX_LAG_MS ?? 300_000,
+    health: {
+      criticalErrorPct: vars.HEALTH_CRITICAL_ERROR_PCT ?? 5,
+      warningErrorPct: vars.HEALTH_WARNING_ERROR_PCT ?? 1,
+      warningDeliveredPct: vars.HEALTH_WARNING_DELIVERED_PCT ?? 95,
+      warningLagMs: vars.HEALTH_WARNING_LAG_MS ?? 300_000,
+      degradedHandlerMs: vars.HEALTH_DEGRADED_HANDLER_MS ?? 5_000,
+    },
     authDisabled: vars.AUTH_DISABLED === 'true',
     adminToken: vars.ADMIN_TOKEN,
     metricsAuth: vars.METRICS_AUTH === 'true',
@@ -224,6 +242,12 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   CHECKPOINT_INTERVAL_MS = undefined;
   RECONCILE_INTERVAL_MS = undefined;
   METRICS_FLUSH_INTERVAL_MS = undefined;
+  READY_MAX_LAG_MS = undefined;
+  HEALTH_CRITICAL_ERROR_PCT = undefined;
+  HEALTH_WARNING_ERROR_PCT = undefined;
+  HEALTH_WARNING_DELIVERED_PCT = undefined;
+  HEALTH_WARNING_LAG_MS = undefined;
+  HEALTH_DEGRADED_HANDLER_MS = undefined;
   AUTH_DISABLED = undefined;
   ADMIN_TOKEN = undefined;
   METRICS_AUTH = undefined;

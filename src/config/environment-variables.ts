@@ -162,6 +162,24 @@ export class EnvironmentVariables {
   @IntegerVariable('METRICS_FLUSH_INTERVAL_MS', 100, 600_000)
   METRICS_FLUSH_INTERVAL_MS?: number;
 
+  @IntegerVariable('READY_MAX_LAG_MS', 1, 86_400_000)
+  READY_MAX_LAG_MS?: number;
+
+  @IntegerVariable('HEALTH_CRITICAL_ERROR_PCT', 0, 100)
+  HEALTH_CRITICAL_ERROR_PCT?: number;
+
+  @IntegerVariable('HEALTH_WARNING_ERROR_PCT', 0, 100)
+  HEALTH_WARNING_ERROR_PCT?: number;
+
+  @IntegerVariable('HEALTH_WARNING_DELIVERED_PCT', 0, 100)
+  HEALTH_WARNING_DELIVERED_PCT?: number;
+
+  @IntegerVariable('HEALTH_WARNING_LAG_MS', 1, 86_400_000)
+  HEALTH_WARNING_LAG_MS?: number;
+
+  @IntegerVariable('HEALTH_DEGRADED_HANDLER_MS', 1, 86_400_000)
+  HEALTH_DEGRADED_HANDLER_MS?: number;
+
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'AUTH_DISABLED must be true or false' })
   AUTH_DISABLED?: 'true' | 'false';

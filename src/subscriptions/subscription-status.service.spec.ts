@@ -71,6 +71,7 @@ function sources(overrides: Partial<StatusSources> = {}): StatusSources {
         failedAttempts: 1,
         deadLettered: 0,
         replayed: 0,
+        replayFailed: 0,
       },
       lastEventAt: now,
     },
@@ -107,6 +108,7 @@ describe(describeStatus.name, () => {
         failedAttempts: 1,
         deadLettered: 0,
         replayed: 0,
+        replayFailed: 0,
       },
       lastError: undefined,
       lastEventAt: now,
@@ -197,6 +199,7 @@ describe(describeStatus.name, () => {
       failedAttempts: 0,
       deadLettered: 0,
       replayed: 0,
+      replayFailed: 0,
     });
   });
 

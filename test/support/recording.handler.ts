@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ChangeHandler, type ChangeEventEnvelope, type EventHandler } from '@app/relay';
 import { waitFor } from '@app/testing';
+import { ScriptedFailuresHandler } from './scripted-failures.handler';
 
 export const RECORDING_HANDLER = 'test-recorder';
 
@@ -33,5 +34,8 @@ export class RecordingHandler implements EventHandler {
 }
 
 /** What e2e tests pass to startServer({ imports }): the services' own handlers. */
-@Module({ providers: [RecordingHandler], exports: [RecordingHandler] })
+@Module({
+  providers: [RecordingHandler, ScriptedFailuresHandler],
+  exports: [RecordingHandler],
+})
 export class TestHandlersModule {}

@@ -24,8 +24,11 @@ export class CountersView {
   @OutputField(() => Float, { description: 'Events sent to the dead-letter queue' })
   deadLettered: number;
 
-  @OutputField(() => Float, { description: 'Dead letters replayed and delivered' })
+  @OutputField(() => Float, { description: 'Replayed events the handler accepted' })
   replayed: number;
+
+  @OutputField(() => Float, { description: 'Replayed events that failed again' })
+  replayFailed: number;
 }
 
 @ObjectType('WorkerError')

@@ -266,6 +266,17 @@ export class DeadLettersRepository {
   async deleteFor(subscription: string): Promise<void> {
     await this.model.deleteMany({ subscription }).exec();
   }
+
+  /** Pending dead letters of these subscriptions, in one aggregation (for /metrics). */
+  async countPending(subscriptions: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.model
+      .aggregate<{ _id: string; count: number }>([
+        { $match: { subscription: { $in: [...subscriptions] }, status: 'pending' } },
+        { $group: { _id: '$subscription', count: { $sum: 1 } } },
+      ])
+      .exec();
+    return new Map(rows.map((row) => [row._id, row.count]));
+  }
 }
 
 /** One entry per event and subscription. */

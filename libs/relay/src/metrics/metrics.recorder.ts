@@ -1,73 +1,145 @@
-import type { EngineHooks } from '@app/delivery';
+import type { EngineHooks, EngineStats } from '@app/delivery';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   CHANGE_RELAY_OPTIONS,
   type ResolvedChangeRelayOptions,
 } from '../module/change-relay.options';
+import type { RawChangeEvent } from '../source/change-event.mapper';
+import { addCounts, emptyDurations, mergeDurations, observe } from './metrics.histogram';
+import { changeTimeMs, LiveWorkerGauges } from './metrics.live';
 import { MetricsRepository } from './metrics.repository';
-import { emptyCounters, type MinuteDelta, type RecordedError } from './metrics.types';
+import { RelayPrometheus } from './relay-prometheus';
+import {
+  emptyCounters,
+  type LiveFigures,
+  type MinuteDelta,
+  type RecordedError,
+} from './metrics.types';
 
 const MINUTE_MS = 60_000;
 
 /**
- * Worker telemetry, off the lease: counters and handler times are added up in memory per
- * subscription and minute (engine hooks are synchronous and per event) and flushed as `$inc`
+ * Worker telemetry, off the lease: counters, breakdowns by operation type and collection, and
+ * histograms of handler time and end-to-end latency are added up in memory per subscription
+ * and minute (engine hooks are synchronous and per event) and flushed as `$inc`
  * upserts into `metrics_minutely` every `metricsFlushIntervalMs`, when a worker stops (so a
  * graceful handover loses and doubles nothing) and at shutdown. A crash loses at most the
- * last unflushed interval.
+ * last unflushed interval. Live gauges (in flight, queued, retrying, checkpoint lag) stay in
+ * memory, for the workers this instance runs only.
  */
 @Injectable()
 export class MetricsRecorder implements OnModuleDestroy {
   private readonly logger = new Logger(MetricsRecorder.name);
   private pending = new Map<string, MinuteDelta>();
+  private readonly live = new Map<string, LiveWorkerGauges>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private destroyed = false;
 
   constructor(
     private readonly repository: MetricsRepository,
+    private readonly prometheus: RelayPrometheus,
     @Inject(CHANGE_RELAY_OPTIONS) private readonly options: ResolvedChangeRelayOptions,
   ) {}
 
-  /** Engine hooks that count for one subscription. */
-  hooksFor(subscription: string, service: string): EngineHooks<unknown> {
+  /**
+   * Engine hooks that count for one subscription, and its live gauges (replacing those of an
+   * earlier engine life). `stats` reads the worker's current engine, for in flight and queued.
+   */
+  hooksFor(
+    subscription: string,
+    service: string,
+    stats: () => EngineStats | undefined = () => undefined,
+  ): EngineHooks<RawChangeEvent> {
+    const live = new LiveWorkerGauges(subscription, service, stats);
+    this.live.set(subscription, live);
     const delta = (): MinuteDelta => this.deltaFor(subscription, service);
+    const prom = this.prometheus.bind(subscription, service);
     return {
-      received: () => {
+      received: (event) => {
         const d = delta();
         d.counters.received += 1;
+        prom.count('received');
         d.lastEventAt = new Date();
+        const { operationType, ns } = event.payload;
+        d.byOperation[operationType] = (d.byOperation[operationType] ?? 0) + 1;
+        if (ns?.coll !== undefined) {
+          d.byCollection[ns.coll] = (d.byCollection[ns.coll] ?? 0) + 1;
+        }
+        live.received(event);
       },
       delivered: (events, info) => {
         const d = delta();
+        const now = Date.now();
         d.counters.delivered += events.length;
-        d.handler.count += 1;
-        d.handler.sumMs += info.durationMs;
-        d.handler.maxMs = Math.max(d.handler.maxMs, info.durationMs);
+        prom.count('delivered', events.length);
+        observe(d.handler, info.durationMs);
+        prom.handlerMs(info.durationMs);
+        for (const event of events) {
+          const at = changeTimeMs(event.payload);
+          if (at !== undefined) {
+            observe(d.latency, now - at);
+            prom.latencyMs(now - at);
+          }
+        }
+        live.settled(events);
       },
       attemptFailed: (_events, info) => {
         const d = delta();
         d.counters.failedAttempts += 1;
+        prom.count('failedAttempts');
         d.lastError = recordedError(info.error);
       },
-      retried: () => {
+      retried: (events) => {
         delta().counters.retried += 1;
+        prom.count('retried');
+        live.retrying(events);
       },
-      deadLettered: () => {
+      deadLettered: (event) => {
         delta().counters.deadLettered += 1;
-      },
-      replayed: (_event, info) => {
-        if (info.outcome.status === 'delivered') {
-          delta().counters.replayed += 1;
-        }
+        prom.count('deadLettered');
+        live.settled([event]);
       },
       deadLetterFailed: (_event, info) => {
         delta().lastError = recordedError(info.error);
+      },
+      replayed: (event, info) => {
+        const d = delta();
+        const counter = info.outcome.status === 'delivered' ? 'replayed' : 'replayFailed';
+        d.counters[counter] += 1;
+        prom.count(counter);
+        live.settled([event]);
+      },
+      checkpointed: (checkpoint) => {
+        live.checkpointed(checkpoint.seq);
       },
       checkpointFailed: (_checkpoint, info) => {
         delta().lastError = recordedError(info.error);
       },
     };
+  }
+
+  /** The live gauges of one worker this instance runs, or of all of them. */
+  liveFigures(): LiveFigures[];
+  liveFigures(subscription: string): LiveFigures | undefined;
+  liveFigures(subscription?: string): LiveFigures[] | LiveFigures | undefined {
+    const now = Date.now();
+    if (subscription !== undefined) {
+      return this.live.get(subscription)?.figures(now);
+    }
+    return [...this.live.values()].map((live) => live.figures(now));
+  }
+
+  /**
+   * The worker stopped (or was halted): its gauges go (what it counted is still flushed), so
+   * this instance reports only what it owns.
+   */
+  detach(subscription: string): void {
+    const live = this.live.get(subscription);
+    if (live) {
+      this.noteLag(live);
+      this.live.delete(subscription);
+    }
   }
 
   /**
@@ -97,7 +169,11 @@ export class MetricsRecorder implements OnModuleDestroy {
         service,
         minute: new Date(minute),
         counters: emptyCounters(),
-        handler: { count: 0, sumMs: 0, maxMs: 0 },
+        handler: emptyDurations(),
+        latency: emptyDurations(),
+        byOperation: {},
+        byCollection: {},
+        lagMaxMs: 0,
       };
       this.pending.set(key, delta);
     }
@@ -105,6 +181,11 @@ export class MetricsRecorder implements OnModuleDestroy {
   }
 
   private async write(subscription: string | undefined): Promise<void> {
+    for (const live of this.live.values()) {
+      if (subscription === undefined || live.subscription === subscription) {
+        this.noteLag(live);
+      }
+    }
     const taken: MinuteDelta[] = [];
     for (const [key, delta] of this.pending) {
       if (subscription === undefined || delta.subscription === subscription) {
@@ -133,11 +214,22 @@ export class MetricsRecorder implements OnModuleDestroy {
     for (const name of Object.keys(current.counters) as (keyof MinuteDelta['counters'])[]) {
       current.counters[name] += delta.counters[name];
     }
-    current.handler.count += delta.handler.count;
-    current.handler.sumMs += delta.handler.sumMs;
-    current.handler.maxMs = Math.max(current.handler.maxMs, delta.handler.maxMs);
+    mergeDurations(current.handler, delta.handler);
+    mergeDurations(current.latency, delta.latency);
+    addCounts(current.byOperation, delta.byOperation);
+    addCounts(current.byCollection, delta.byCollection);
+    current.lagMaxMs = Math.max(current.lagMaxMs, delta.lagMaxMs);
     current.lastEventAt ??= delta.lastEventAt;
     current.lastError ??= delta.lastError;
+  }
+
+  /** Keeps the largest lag of the minute (lag is sampled at each flush). */
+  private noteLag(live: LiveWorkerGauges): void {
+    const lagMs = live.lagMs();
+    if (lagMs > 0) {
+      const d = this.deltaFor(live.subscription, live.service);
+      d.lagMaxMs = Math.max(d.lagMaxMs, lagMs);
+    }
   }
 
   private startTimer(): void {

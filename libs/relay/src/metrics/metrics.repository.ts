@@ -3,16 +3,56 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Model, PipelineStage } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
+import { BUCKET_KEYS } from './metrics.histogram';
 import { METRICS_RETENTION_DAYS, type MetricsMinuteRecord } from './metrics.schema';
 import {
   COUNTER_NAMES,
   emptyCounters,
+  type DurationSummary,
+  type MinuteSummary,
+  type SubscriptionCounters,
   type MinuteDelta,
   type RecordedError,
   type SubscriptionTotals,
 } from './metrics.types';
 
 const DAY_MS = 86_400_000;
+
+export interface SeriesQuery {
+  since: Date;
+  bucketMs: number;
+  subscriptions: readonly string[];
+  groupBy?: 'subscription' | 'service' | 'operationType' | 'collection';
+}
+
+export interface SeriesRow {
+  /** Start of the bucket (epoch ms). */
+  at: number;
+  /** The group's key ('' without grouping). */
+  group: string;
+  counters: SubscriptionCounters;
+}
+
+/** Adds a duration summary's count, sum and buckets to an `$inc`. */
+function incDurations(inc: Record<string, number>, path: string, summary: DurationSummary): void {
+  inc[`${path}.count`] = summary.count;
+  inc[`${path}.sumMs`] = summary.sumMs;
+  for (const [key, count] of Object.entries(summary.buckets)) {
+    inc[`${path}.buckets.${key}`] = count;
+  }
+}
+
+/**
+ * Operation types and collection names become field names: `%`, `.` and a leading `$` are
+ * percent-encoded (a collection may be called `a.b`); `decodeFieldName` reverses it.
+ */
+export function encodeFieldName(name: string): string {
+  return name.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
+}
+
+export function decodeFieldName(field: string): string {
+  return decodeURIComponent(field);
+}
 
 /** The `metrics_minutely` collection: per-minute rollups of what workers did. */
 @Injectable()
@@ -27,14 +67,23 @@ export class MetricsRepository {
       return;
     }
     const operations: AnyBulkWriteOperation<MetricsMinuteRecord>[] = deltas.map((delta) => {
-      const inc: Record<string, number> = {
-        'handler.count': delta.handler.count,
-        'handler.sumMs': delta.handler.sumMs,
-      };
+      const inc: Record<string, number> = {};
       for (const name of COUNTER_NAMES) {
         inc[`counters.${name}`] = delta.counters[name];
       }
-      const max: Record<string, unknown> = { 'handler.maxMs': delta.handler.maxMs };
+      incDurations(inc, 'handler', delta.handler);
+      incDurations(inc, 'latency', delta.latency);
+      for (const [name, count] of Object.entries(delta.byOperation)) {
+        inc[`byOperation.${encodeFieldName(name)}`] = count;
+      }
+      for (const [name, count] of Object.entries(delta.byCollection)) {
+        inc[`byCollection.${encodeFieldName(name)}`] = count;
+      }
+      const max: Record<string, unknown> = {
+        'handler.maxMs': delta.handler.maxMs,
+        'latency.maxMs': delta.latency.maxMs,
+        lagMaxMs: delta.lagMaxMs,
+      };
       if (delta.lastEventAt) {
         max.lastEventAt = delta.lastEventAt;
       }
@@ -93,6 +142,137 @@ export class MetricsRepository {
       });
     }
     return totals;
+  }
+
+  /**
+   * Sums of the minutes from `since` on, one row per subscription (optionally only these), in
+   * one aggregation: counters, handler and latency histograms, the largest lag, the last event
+   * and error.
+   */
+  async summarize(since: Date, names?: readonly string[]): Promise<MinuteSummary[]> {
+    const group: Record<string, unknown> = {
+      _id: '$subscription',
+      service: { $last: '$service' },
+      lastEventAt: { $max: '$lastEventAt' },
+      lastError: { $max: '$lastError' },
+      lagMaxMs: { $max: '$lagMaxMs' },
+    };
+    for (const name of COUNTER_NAMES) {
+      group[`c_${name}`] = { $sum: `$counters.${name}` };
+    }
+    for (const path of ['handler', 'latency'] as const) {
+      group[`${path}_count`] = { $sum: `$${path}.count` };
+      group[`${path}_sumMs`] = { $sum: `$${path}.sumMs` };
+      group[`${path}_maxMs`] = { $max: `$${path}.maxMs` };
+      for (const key of BUCKET_KEYS) {
+        group[`${path}_b_${key}`] = { $sum: `$${path}.buckets.${key}` };
+      }
+    }
+    const match: Record<string, unknown> = { minute: { $gte: since } };
+    if (names) {
+      match.subscription = { $in: [...names] };
+    }
+    const rows = await this.model
+      .aggregate<Record<string, unknown>>([
+        { $match: match },
+        { $sort: { minute: 1 } },
+        { $group: group } as PipelineStage,
+      ])
+      .exec();
+    return rows.map((row) => {
+      const counters = emptyCounters();
+      for (const name of COUNTER_NAMES) {
+        counters[name] = Number(row[`c_${name}`] ?? 0);
+      }
+      const durations = (path: string): DurationSummary => {
+        const buckets: Record<string, number> = {};
+        for (const key of BUCKET_KEYS) {
+          const count = Number(row[`${path}_b_${key}`] ?? 0);
+          if (count > 0) {
+            buckets[key] = count;
+          }
+        }
+        return {
+          count: Number(row[`${path}_count`] ?? 0),
+          sumMs: Number(row[`${path}_sumMs`] ?? 0),
+          maxMs: Number(row[`${path}_maxMs`] ?? 0),
+          buckets,
+        };
+      };
+      return {
+        subscription: String(row._id),
+        service: String(row.service),
+        counters,
+        handler: durations('handler'),
+        latency: durations('latency'),
+        lagMaxMs: Number(row.lagMaxMs ?? 0),
+        ...(row.lastEventAt instanceof Date ? { lastEventAt: row.lastEventAt } : {}),
+        ...(row.lastError ? { lastError: row.lastError as RecordedError } : {}),
+      };
+    });
+  }
+
+  /**
+   * Sums per time bucket (`bucketMs` wide, aligned on the epoch, so UTC hours and days) and per
+   * group, in one aggregation. Grouped by operation type or collection, only `received` is
+   * known (the rollups break received events down, not outcomes). Empty buckets are absent.
+   */
+  async series(query: SeriesQuery): Promise<SeriesRow[]> {
+    const match: Record<string, unknown> = {
+      minute: { $gte: query.since },
+      subscription: { $in: [...query.subscriptions] },
+    };
+    const time = { $toLong: '$minute' };
+    const bucket = { $subtract: [time, { $mod: [time, query.bucketMs] }] };
+    const byField = query.groupBy === 'operationType' || query.groupBy === 'collection';
+    const pipeline: PipelineStage[] = [{ $match: match }];
+    if (byField) {
+      const field = query.groupBy === 'operationType' ? '$byOperation' : '$byCollection';
+      pipeline.push(
+        { $project: { minute: 1, pairs: { $objectToArray: { $ifNull: [field, {}] } } } },
+        { $unwind: '$pairs' },
+        {
+          $group: {
+            _id: { t: bucket, g: '$pairs.k' },
+            received: { $sum: '$pairs.v' },
+          },
+        },
+      );
+    } else {
+      const group: Record<string, unknown> = {
+        _id: {
+          t: bucket,
+          g: query.groupBy === 'service' ? '$service' : query.groupBy ? '$subscription' : '',
+        },
+      };
+      for (const name of COUNTER_NAMES) {
+        group[name] = { $sum: `$counters.${name}` };
+      }
+      pipeline.push({ $group: group } as PipelineStage);
+    }
+    const rows = await this.model
+      .aggregate<Record<string, unknown> & { _id: { t: number; g: string } }>(pipeline)
+      .exec();
+    return rows.map((row) => {
+      const counters = emptyCounters();
+      for (const name of COUNTER_NAMES) {
+        counters[name] = Number(row[name] ?? 0);
+      }
+      return {
+        at: Number(row._id.t),
+        group: byField ? decodeFieldName(String(row._id.g)) : String(row._id.g ?? ''),
+        counters,
+      };
+    });
+  }
+
+  /** The minute rollups of one subscription from `since` on, oldest first. */
+  async minutesOf(subscription: string, since = new Date(0)): Promise<MetricsMinuteRecord[]> {
+    return this.model
+      .find({ subscription, minute: { $gte: since } })
+      .sort({ minute: 1 })
+      .lean<MetricsMinuteRecord[]>()
+      .exec();
   }
 
   /** Forgets a deleted subscription's rollups. */

@@ -29,6 +29,18 @@ export class MetricsMinuteRecord {
   @Prop({ type: Object, required: true })
   handler: DurationSummary;
 
+  @Prop({ type: Object })
+  latency?: DurationSummary;
+
+  @Prop({ type: Object })
+  byOperation?: Record<string, number>;
+
+  @Prop({ type: Object })
+  byCollection?: Record<string, number>;
+
+  @Prop({ type: Number })
+  lagMaxMs?: number;
+
   @Prop({ type: Date })
   lastEventAt?: Date;
 

@@ -16,6 +16,7 @@ import { InstancesRepository } from '../instances/instances.repository';
 import { LeasesRepository } from '../leases/leases.repository';
 import { MetricsRecorder } from '../metrics/metrics.recorder';
 import { MetricsRepository } from '../metrics/metrics.repository';
+import { RelayPrometheus } from '../metrics/relay-prometheus';
 import { WorkerSourceFactory } from '../source/worker-source.factory';
 import { SecretCipher } from '../secrets/secret-cipher';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
@@ -113,6 +114,7 @@ export class ChangeRelayModule {
         LogHandler,
         WorkerSourceFactory,
         MetricsRecorder,
+        RelayPrometheus,
         OwnerCommandRegistry,
         OwnerCommandsClient,
         DeadLetterReplayCommand,
@@ -127,6 +129,8 @@ export class ChangeRelayModule {
         OwnerCommandRegistry,
         OwnerCommandsClient,
         BufferBudget,
+        MetricsRecorder,
+        RelayPrometheus,
         RelaySupervisor,
         WebhookTargetPolicy,
         SecretCipher,

@@ -282,7 +282,9 @@ export class SubscriptionWorker {
       onCheckpoint: (checkpoint) => this.saveCheckpoint(source, checkpoint),
       hooks: combineHooks<RawChangeEvent>(
         this.status.hooks(),
-        this.deps.metrics.hooksFor(subscription.name, subscription.serviceName),
+        this.deps.metrics.hooksFor(subscription.name, subscription.serviceName, () =>
+          this.engine?.stats(),
+        ),
       ),
       options: engineOptionsFor(subscription, handler, options),
       // The engine leaves its share when it is stopped or drained.
@@ -395,6 +397,7 @@ export class SubscriptionWorker {
    * to complete ones) and releases the lease, unless it was lost or the worker was halted.
    */
   private async finish(exit: WorkerExit): Promise<WorkerExit> {
+    this.deps.metrics.detach(this.name);
     if (this.stopMode === 'halt') {
       return { reason: 'halted' };
     }

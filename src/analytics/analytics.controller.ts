@@ -1,0 +1,41 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { AnalyticsService } from './analytics.service';
+import { AnalyticsOverviewArgs } from './dto/analytics-range.args';
+import { AnalyticsOverviewView, AnalyticsTrendsView } from './dto/analytics.model';
+import { AnalyticsTrendsArgs } from './dto/analytics-trends.args';
+import { AnalyticsTrendsService } from './analytics-trends.service';
+
+/** REST adapter of the analytics (the GraphQL resolver shares the service and inputs). */
+@ApiTags('analytics')
+@Controller('analytics')
+export class AnalyticsController {
+  constructor(
+    private readonly analytics: AnalyticsService,
+    private readonly trendsService: AnalyticsTrendsService,
+  ) {}
+
+  @Get('overview')
+  @ApiOperation({ summary: 'Totals, rates, latency, lag, health and one row per subscription' })
+  @ApiOkResponse({ type: AnalyticsOverviewView })
+  @RequireRole('viewer')
+  overview(
+    @Query() args: AnalyticsOverviewArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AnalyticsOverviewView> {
+    return this.analytics.overview(args, caller);
+  }
+
+  @Get('trends')
+  @ApiOperation({ summary: 'Time series per bucket, gaps filled with zeros' })
+  @ApiOkResponse({ type: AnalyticsTrendsView })
+  @RequireRole('viewer')
+  trends(
+    @Query() args: AnalyticsTrendsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AnalyticsTrendsView> {
+    return this.trendsService.trends(args, caller);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AnalyticsController } from './analytics.controller';
+import { AnalyticsResolver } from './analytics.resolver';
+import { AnalyticsService } from './analytics.service';
+import { DashboardController } from './dashboard.controller';
+import { DashboardService } from './dashboard.service';
+import { AnalyticsTrendsService } from './analytics-trends.service';
+
+/** Analytics over the metric rollups, REST and GraphQL. Repositories come from ChangeRelayModule. */
+@Module({
+  controllers: [AnalyticsController, DashboardController],
+  providers: [AnalyticsService, AnalyticsTrendsService, DashboardService, AnalyticsResolver],
+})
+export class AnalyticsModule {}

@@ -1,0 +1,46 @@
+import { Args, Query, Resolver } from '@nestjs/graphql';
+import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { AnalyticsService } from './analytics.service';
+import { AnalyticsOverviewArgs } from './dto/analytics-range.args';
+import { AnalyticsOverviewView, AnalyticsTrendsView, DashboardView } from './dto/analytics.model';
+import { DashboardService } from './dashboard.service';
+import { AnalyticsTrendsArgs } from './dto/analytics-trends.args';
+import { AnalyticsTrendsService } from './analytics-trends.service';
+
+@Resolver()
+export class AnalyticsResolver {
+  constructor(
+    private readonly analytics: AnalyticsService,
+    private readonly trendsService: AnalyticsTrendsService,
+    private readonly dashboards: DashboardService,
+  ) {}
+
+  @Query(() => DashboardView, { description: 'Everything for one screen, in a few reads' })
+  @RequireRole('viewer')
+  dashboard(@CurrentPrincipal() caller: Principal): Promise<DashboardView> {
+    return this.dashboards.dashboard(caller);
+  }
+
+  @Query(() => AnalyticsOverviewView, {
+    description: 'Totals, rates, latency, lag, health and one row per subscription',
+  })
+  @RequireRole('viewer')
+  analyticsOverview(
+    @Args() args: AnalyticsOverviewArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AnalyticsOverviewView> {
+    return this.analytics.overview(args, caller);
+  }
+
+  @Query(() => AnalyticsTrendsView, {
+    description: 'Time series per bucket, gaps filled with zeros',
+  })
+  @RequireRole('viewer')
+  analyticsTrends(
+    @Args() args: AnalyticsTrendsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AnalyticsTrendsView> {
+    return this.trendsService.trends(args, caller);
+  }
+}

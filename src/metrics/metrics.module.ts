@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { MetricsController } from './metrics.controller';
+import { PrometheusExporter } from './prometheus-exporter.service';
+
+/** `/metrics` (Prometheus). The relay's recorder, registry and supervisor come from ChangeRelayModule. */
+@Module({
+  controllers: [MetricsController],
+  providers: [PrometheusExporter],
+})
+export class MetricsModule {}
