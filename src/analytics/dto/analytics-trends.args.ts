@@ -5,7 +5,7 @@ import {
   SUBSCRIPTION_LIMITS,
 } from '../../subscriptions/subscription.defaults';
 import { StringField } from '../../subscriptions/dto/api-field.decorators';
-import type { AnalyticsRange } from './analytics-range.args';
+import { AnalyticsOverviewArgs } from './analytics-range.args';
 
 export const TREND_BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 export type TrendBucket = keyof typeof TREND_BUCKETS;
@@ -13,17 +13,7 @@ export type TrendGroupBy = 'subscription' | 'service' | 'operationType' | 'colle
 
 /** GET /analytics/trends and the analyticsTrends query. */
 @ArgsType()
-export class AnalyticsTrendsArgs {
-  @StringField({
-    description: 'How far back: 1h, 6h, 24h, 7d or 30d',
-    optional: true,
-    defaultValue: '1h',
-    maxLength: 3,
-    pattern: /^(1h|6h|24h|7d|30d)$/,
-    patternReason: 'must be one of 1h, 6h, 24h, 7d, 30d',
-  })
-  range?: AnalyticsRange;
-
+export class AnalyticsTrendsArgs extends AnalyticsOverviewArgs {
   @StringField({
     description:
       'Bucket width: minute, hour or day (default: minute up to 6h, hour up to 7d, else day)',
