@@ -7,6 +7,9 @@ import { AnalyticsOverviewArgs } from './dto/analytics-range.args';
 import { AnalyticsOverviewView, AnalyticsTrendsView } from './dto/analytics.model';
 import { AnalyticsTrendsArgs } from './dto/analytics-trends.args';
 import { AnalyticsTrendsService } from './analytics-trends.service';
+import { AnalyticsErrorsService } from './analytics-errors.service';
+import { AnalyticsErrorsArgs } from './dto/analytics-errors.args';
+import { AnalyticsErrorsView } from './dto/analytics-errors.model';
 
 /** REST adapter of the analytics (the GraphQL resolver shares the service and inputs). */
 @ApiTags('analytics')
@@ -15,6 +18,7 @@ export class AnalyticsController {
   constructor(
     private readonly analytics: AnalyticsService,
     private readonly trendsService: AnalyticsTrendsService,
+    private readonly errorsService: AnalyticsErrorsService,
   ) {}
 
   @Get('overview')
@@ -37,5 +41,18 @@ export class AnalyticsController {
     @CurrentPrincipal() caller: Principal,
   ): Promise<AnalyticsTrendsView> {
     return this.trendsService.trends(args, caller);
+  }
+
+  @Get('errors')
+  @ApiOperation({
+    summary: 'Failures grouped by subscription and error (name, code, HTTP status)',
+  })
+  @ApiOkResponse({ type: AnalyticsErrorsView })
+  @RequireRole('viewer')
+  errors(
+    @Query() args: AnalyticsErrorsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AnalyticsErrorsView> {
+    return this.errorsService.errors(args, caller);
   }
 }

@@ -7,6 +7,9 @@ import { AnalyticsOverviewView, AnalyticsTrendsView, DashboardView } from './dto
 import { DashboardService } from './dashboard.service';
 import { AnalyticsTrendsArgs } from './dto/analytics-trends.args';
 import { AnalyticsTrendsService } from './analytics-trends.service';
+import { AnalyticsErrorsService } from './analytics-errors.service';
+import { AnalyticsErrorsArgs } from './dto/analytics-errors.args';
+import { AnalyticsErrorsView } from './dto/analytics-errors.model';
 
 @Resolver()
 export class AnalyticsResolver {
@@ -14,6 +17,7 @@ export class AnalyticsResolver {
     private readonly analytics: AnalyticsService,
     private readonly trendsService: AnalyticsTrendsService,
     private readonly dashboards: DashboardService,
+    private readonly errorsService: AnalyticsErrorsService,
   ) {}
 
   @Query(() => DashboardView, { description: 'Everything for one screen, in a few reads' })
@@ -42,5 +46,16 @@ export class AnalyticsResolver {
     @CurrentPrincipal() caller: Principal,
   ): Promise<AnalyticsTrendsView> {
     return this.trendsService.trends(args, caller);
+  }
+
+  @Query(() => AnalyticsErrorsView, {
+    description: 'Failures grouped by subscription and error (name, code, HTTP status)',
+  })
+  @RequireRole('viewer')
+  analyticsErrors(
+    @Args() args: AnalyticsErrorsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<AnalyticsErrorsView> {
+    return this.errorsService.errors(args, caller);
   }
 }

@@ -9,6 +9,7 @@ import {
   SubscriptionsRepository,
   subscriptionState,
   type DurationSummary,
+  type ErrorSummary,
   type MinuteSummary,
   type Subscription,
 } from '@app/relay';
@@ -30,6 +31,7 @@ import {
   worst,
   type HealthFigures,
 } from './health.rules';
+import { describeTopError } from './analytics-errors.service';
 import { recommend } from './recommendations';
 
 const HOUR_MS = 3_600_000;
@@ -58,10 +60,18 @@ export class AnalyticsService {
       canAccessService(caller, s.serviceName),
     );
     const names = visible.map((s) => s.name);
-    const [summaries, pending] = await Promise.all([
+    const [summaries, pending, errors] = await Promise.all([
       this.metrics.summarize(from, names),
       this.deadLetters.countPending(names),
+      names.length === 0 ? [] : this.metrics.errors(from, names),
     ]);
+    // Rows come most frequent first: the first of a subscription is its top error.
+    const topErrors = new Map<string, ErrorSummary>();
+    for (const error of errors) {
+      if (!topErrors.has(error.subscription)) {
+        topErrors.set(error.subscription, error);
+      }
+    }
     const bySubscription = new Map(summaries.map((s) => [s.subscription, s]));
     const rows = visible.map((subscription) =>
       this.row(
@@ -69,6 +79,7 @@ export class AnalyticsService {
         bySubscription.get(subscription.name),
         pending.get(subscription.name) ?? 0,
         rangeMs,
+        topErrors.get(subscription.name),
       ),
     );
     const totals = sumCounts(rows.map((r) => r.counts));
@@ -104,6 +115,7 @@ export class AnalyticsService {
     summary: MinuteSummary | undefined,
     pendingDeadLetters: number,
     rangeMs: number,
+    topError: ErrorSummary | undefined,
   ): SubscriptionAnalyticsView {
     const counters = summary?.counters;
     const counts: AnalyticsCountsView = {
@@ -138,7 +150,11 @@ export class AnalyticsService {
         ordering: subscription.delivery.ordering,
         backlog: live ? live.inFlight : 0,
         eventsPerHour: counts.received / (rangeMs / HOUR_MS),
-        ...(summary?.lastError ? { topError: summary.lastError.message } : {}),
+        ...(topError
+          ? { topError: describeTopError(topError) }
+          : summary?.lastError
+            ? { topError: summary.lastError.message }
+            : {}),
       }),
     };
   }

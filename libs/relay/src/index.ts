@@ -17,6 +17,7 @@ export * from './leases/leases.repository';
 export * from './instances/instances.repository';
 export * from './dead-letters/dead-letters.repository';
 export * from './dead-letters/dead-letter-replay.command';
+export * from './metrics/metrics.errors';
 export * from './metrics/metrics.histogram';
 export * from './metrics/metrics.recorder';
 export * from './metrics/metrics.repository';

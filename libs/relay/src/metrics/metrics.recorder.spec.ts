@@ -6,6 +6,7 @@ import { Timestamp } from 'bson';
 import { resolveChangeRelayOptions } from '../module/change-relay.options';
 import { RELAY_MODEL_DEFINITIONS } from '../module/relay-models';
 import type { RawChangeEvent } from '../source/change-event.mapper';
+import { MAX_ERROR_SIGNATURES, OTHER_ERRORS } from './metrics.errors';
 import { quantileMs } from './metrics.histogram';
 import { MetricsRecorder } from './metrics.recorder';
 import { MetricsRepository } from './metrics.repository';
@@ -166,5 +167,72 @@ describe(MetricsRecorder.name, () => {
     await recorder.flush();
     const [minute] = await repository.minutesOf('lagging');
     expect(minute.lagMaxMs).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it('groups failures by error signature with counts, first and latest time and a sample event', async () => {
+    const hooks = all(recorder.hooksFor('errs', 'svc'));
+    const named = (name: string, props: Record<string, unknown> = {}) =>
+      Object.assign(Object.assign(new Error(`${name} happened`), { name }), props);
+    const [a, b, c] = [event('o', 'insert'), event('o', 'insert'), event('o', 'insert')];
+    const fail = (e: typeof a, error: Error) =>
+      hooks.attemptFailed([e], { attempt: 1, durationMs: 1, error, timedOut: false });
+    fail(a, named('WebhookDeliveryError', { status: 500 }));
+    fail(b, named('WebhookDeliveryError', { status: 500 }));
+    await recorder.flush();
+    fail(c, named('WebhookDeliveryError', { status: 500 }));
+    fail(a, named('StockError', { code: 'E_STOCK' }));
+    hooks.deadLettered(a, {
+      attempts: 2,
+      error: named('StockError', { code: 'E_STOCK' }),
+      durationMs: 1,
+    });
+    await recorder.flush();
+
+    const errors = await repository.errors(new Date(0), ['errs']);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        subscription: 'errs',
+        service: 'svc',
+        name: 'WebhookDeliveryError',
+        httpStatus: 500,
+        attempts: 3,
+        deadLettered: 0,
+        latest: expect.objectContaining({ eventId: String(c.seq) }),
+      }),
+      expect.objectContaining({
+        name: 'StockError',
+        code: 'E_STOCK',
+        attempts: 1,
+        deadLettered: 1,
+        latest: expect.objectContaining({ eventId: String(a.seq), message: 'StockError happened' }),
+      }),
+    ]);
+    expect(errors[0].firstAt.getTime()).toBeLessThanOrEqual(errors[0].latest.at.getTime());
+  });
+
+  it('caps distinct error signatures per subscription and minute, across flushes', async () => {
+    const hooks = all(recorder.hooksFor('hostile', 'svc'));
+    const e = event('o', 'insert');
+    const many = MAX_ERROR_SIGNATURES + 15;
+    for (let n = 0; n < many; n++) {
+      const error = Object.assign(new Error('x'), { name: `Random${n}` });
+      hooks.attemptFailed([e], { attempt: 1, durationMs: 1, error, timedOut: false });
+      if (n === 5) {
+        await recorder.flush();
+      }
+    }
+    await recorder.flush();
+    const minutes = await repository.minutesOf('hostile');
+    const errors = await repository.errors(new Date(0), ['hostile']);
+    for (const minute of minutes) {
+      expect(Object.keys(minute.failures ?? {}).length).toBeLessThanOrEqual(
+        MAX_ERROR_SIGNATURES + 1,
+      );
+    }
+    const other = errors.find((r) => r.name === OTHER_ERRORS);
+    expect(other?.attempts).toBeGreaterThan(0);
+    // Each admitted signature failed once; the rest went to `(other)`.
+    expect(errors.filter((r) => r !== other).length + (other?.attempts ?? 0)).toBe(many);
+    expect(errors.reduce((sum, r) => sum + r.attempts, 0)).toBe(many);
   });
 });

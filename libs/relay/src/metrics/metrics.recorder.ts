@@ -6,6 +6,7 @@ import {
 } from '../module/change-relay.options';
 import type { RawChangeEvent } from '../source/change-event.mapper';
 import { addCounts, emptyDurations, mergeDurations, observe } from './metrics.histogram';
+import { MAX_ERROR_SIGNATURES, mergeTallies, tallyError } from './metrics.errors';
 import { changeTimeMs, LiveWorkerGauges } from './metrics.live';
 import { MetricsRepository } from './metrics.repository';
 import { RelayPrometheus } from './relay-prometheus';
@@ -32,6 +33,11 @@ export class MetricsRecorder implements OnModuleDestroy {
   private readonly logger = new Logger(MetricsRecorder.name);
   private pending = new Map<string, MinuteDelta>();
   private readonly live = new Map<string, LiveWorkerGauges>();
+  /**
+   * Error signatures recorded per subscription and minute, across flushes: the cap on distinct
+   * signatures holds for the whole minute, not per flush.
+   */
+  private readonly signatures = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private destroyed = false;
@@ -84,19 +90,22 @@ export class MetricsRecorder implements OnModuleDestroy {
         }
         live.settled(events);
       },
-      attemptFailed: (_events, info) => {
+      attemptFailed: (events, info) => {
         const d = delta();
         d.counters.failedAttempts += 1;
         prom.count('failedAttempts');
         d.lastError = recordedError(info.error);
+        tallyError(d.errors, info.error, events[0], 'attempts', this.admitter(d));
       },
       retried: (events) => {
         delta().counters.retried += 1;
         prom.count('retried');
         live.retrying(events);
       },
-      deadLettered: (event) => {
-        delta().counters.deadLettered += 1;
+      deadLettered: (event, info) => {
+        const d = delta();
+        d.counters.deadLettered += 1;
+        tallyError(d.errors, info.error, event, 'deadLettered', this.admitter(d));
         prom.count('deadLettered');
         live.settled([event]);
       },
@@ -174,13 +183,40 @@ export class MetricsRecorder implements OnModuleDestroy {
         byOperation: {},
         byCollection: {},
         lagMaxMs: 0,
+        errors: {},
       };
       this.pending.set(key, delta);
     }
     return delta;
   }
 
+  /** Admits a new error signature while the subscription-minute is under the cap. */
+  private admitter(delta: MinuteDelta): (signature: string) => boolean {
+    return (signature) => {
+      const key = `${delta.subscription}|${delta.minute.getTime()}`;
+      let seen = this.signatures.get(key);
+      if (!seen) {
+        seen = new Set();
+        this.signatures.set(key, seen);
+      }
+      if (seen.has(signature)) {
+        return true;
+      }
+      if (seen.size >= MAX_ERROR_SIGNATURES) {
+        return false;
+      }
+      seen.add(signature);
+      return true;
+    };
+  }
+
   private async write(subscription: string | undefined): Promise<void> {
+    const currentMinute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    for (const key of this.signatures.keys()) {
+      if (Number(key.slice(key.lastIndexOf('|') + 1)) < currentMinute) {
+        this.signatures.delete(key);
+      }
+    }
     for (const live of this.live.values()) {
       if (subscription === undefined || live.subscription === subscription) {
         this.noteLag(live);
@@ -218,6 +254,7 @@ export class MetricsRecorder implements OnModuleDestroy {
     mergeDurations(current.latency, delta.latency);
     addCounts(current.byOperation, delta.byOperation);
     addCounts(current.byCollection, delta.byCollection);
+    mergeTallies(current.errors, delta.errors);
     current.lagMaxMs = Math.max(current.lagMaxMs, delta.lagMaxMs);
     current.lastEventAt ??= delta.lastEventAt;
     current.lastError ??= delta.lastError;

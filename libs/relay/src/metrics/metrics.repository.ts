@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Model, PipelineStage } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
+import type { ErrorSample, ErrorTally } from './metrics.errors';
 import { BUCKET_KEYS } from './metrics.histogram';
 import { METRICS_RETENTION_DAYS, type MetricsMinuteRecord } from './metrics.schema';
 import {
@@ -17,6 +18,12 @@ import {
 } from './metrics.types';
 
 const DAY_MS = 86_400_000;
+
+/** Failures of one subscription and error signature over a range. */
+export interface ErrorSummary extends ErrorTally {
+  subscription: string;
+  service: string;
+}
 
 export interface SeriesQuery {
   since: Date;
@@ -84,6 +91,22 @@ export class MetricsRepository {
         'latency.maxMs': delta.latency.maxMs,
         lagMaxMs: delta.lagMaxMs,
       };
+      const min: Record<string, unknown> = {};
+      const set: Record<string, unknown> = {};
+      for (const [key, tally] of Object.entries(delta.errors)) {
+        const path = `failures.${encodeFieldName(key)}`;
+        inc[`${path}.attempts`] = tally.attempts;
+        inc[`${path}.deadLettered`] = tally.deadLettered;
+        min[`${path}.firstAt`] = tally.firstAt;
+        max[`${path}.latest`] = tally.latest;
+        set[`${path}.name`] = tally.name;
+        if (tally.code !== undefined) {
+          set[`${path}.code`] = tally.code;
+        }
+        if (tally.httpStatus !== undefined) {
+          set[`${path}.httpStatus`] = tally.httpStatus;
+        }
+      }
       if (delta.lastEventAt) {
         max.lastEventAt = delta.lastEventAt;
       }
@@ -96,6 +119,7 @@ export class MetricsRepository {
           update: {
             $inc: inc,
             $max: max,
+            ...(Object.keys(min).length > 0 ? { $min: min, $set: set } : {}),
             $setOnInsert: {
               subscription: delta.subscription,
               service: delta.service,
@@ -264,6 +288,67 @@ export class MetricsRepository {
         counters,
       };
     });
+  }
+
+  /**
+   * Failures from `since` on, grouped by subscription and error signature, most frequent
+   * first, in one aggregation.
+   */
+  async errors(since: Date, names: readonly string[]): Promise<ErrorSummary[]> {
+    const rows = await this.model
+      .aggregate<{
+        _id: { s: string; k: string };
+        service: string;
+        name: string;
+        code?: number | string | null;
+        httpStatus?: number | null;
+        attempts: number;
+        deadLettered: number;
+        firstAt: Date;
+        latest: ErrorSample;
+      }>([
+        { $match: { minute: { $gte: since }, subscription: { $in: [...names] } } },
+        {
+          $project: {
+            subscription: 1,
+            service: 1,
+            e: { $objectToArray: { $ifNull: ['$failures', {}] } },
+          },
+        },
+        { $unwind: '$e' },
+        {
+          $group: {
+            _id: { s: '$subscription', k: '$e.k' },
+            service: { $last: '$service' },
+            name: { $first: '$e.v.name' },
+            code: { $first: '$e.v.code' },
+            httpStatus: { $first: '$e.v.httpStatus' },
+            attempts: { $sum: '$e.v.attempts' },
+            deadLettered: { $sum: '$e.v.deadLettered' },
+            firstAt: { $min: '$e.v.firstAt' },
+            latest: { $max: '$e.v.latest' },
+          },
+        },
+      ])
+      .exec();
+    return rows
+      .map((row) => ({
+        subscription: row._id.s,
+        service: row.service,
+        name: row.name,
+        ...(row.code !== undefined && row.code !== null ? { code: row.code } : {}),
+        ...(typeof row.httpStatus === 'number' ? { httpStatus: row.httpStatus } : {}),
+        attempts: Number(row.attempts ?? 0),
+        deadLettered: Number(row.deadLettered ?? 0),
+        firstAt: row.firstAt,
+        latest: row.latest,
+      }))
+      .sort(
+        (a, b) =>
+          b.attempts + b.deadLettered - (a.attempts + a.deadLettered) ||
+          a.subscription.localeCompare(b.subscription) ||
+          a.name.localeCompare(b.name),
+      );
   }
 
   /** The minute rollups of one subscription from `since` on, oldest first. */

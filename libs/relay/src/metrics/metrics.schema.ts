@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { ErrorTally } from './metrics.errors';
 import type { DurationSummary, RecordedError, SubscriptionCounters } from './metrics.types';
 
 /** Days a minute rollup is kept (a TTL index on `expireAt` removes it). */
@@ -46,6 +47,13 @@ export class MetricsMinuteRecord {
 
   @Prop({ type: Object })
   lastError?: RecordedError;
+
+  /**
+   * Failures by error signature (at most `MAX_ERROR_SIGNATURES` + `(other)` per owner and
+   * minute). Not `errors`: mongoose reserves that path name.
+   */
+  @Prop({ type: Object })
+  failures?: Record<string, ErrorTally>;
 
   @Prop({ type: Date, required: true, expires: 0 })
   expireAt: Date;

@@ -1,3 +1,5 @@
+import type { ErrorTally } from './metrics.errors';
+
 /** Event counters of one subscription (over a minute, or totals over the kept minutes). */
 export interface SubscriptionCounters {
   /** Events read from the stream. */
@@ -79,6 +81,8 @@ export interface MinuteDelta {
   lagMaxMs: number;
   lastEventAt?: Date;
   lastError?: RecordedError;
+  /** Failures by error signature (see `metrics.errors.ts`), keyed by `signatureKey`. */
+  errors: Record<string, ErrorTally>;
 }
 
 /**
