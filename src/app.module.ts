@@ -19,6 +19,7 @@ import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
@@ -97,6 +98,7 @@ export class AppModule {
         DeadLettersModule,
         MetricsModule,
         AnalyticsModule,
+        AlertsModule,
         HandlersModule,
         InstancesModule,
         ...extraImports,

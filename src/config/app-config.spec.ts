@@ -74,6 +74,12 @@ describe(loadConfig.name, () => {
       HEALTH_WARNING_DELIVERED_PCT: '90',
       HEALTH_WARNING_LAG_MS: '60000',
       HEALTH_DEGRADED_HANDLER_MS: '1000',
+      ALERT_WEBHOOK_URLS:
+        'https://hooks.slack.com/services/T0/B0/x, http://alerts.internal:9000/in',
+      ALERT_DEAD_LETTER_THRESHOLD: '50',
+      ALERT_COOLDOWN_MS: '60000',
+      ALERT_CHECK_INTERVAL_MS: '10000',
+      ALERT_WINDOW_MS: '300000',
       AUTH_DISABLED: 'true',
       ADMIN_TOKEN: ADMIN,
       METRICS_AUTH: 'true',
@@ -122,6 +128,16 @@ describe(loadConfig.name, () => {
           warningLagMs: 60_000,
           degradedHandlerMs: 1_000,
         },
+        alerts: {
+          webhookUrls: [
+            'https://hooks.slack.com/services/T0/B0/x',
+            'http://alerts.internal:9000/in',
+          ],
+          deadLetterThreshold: 50,
+          cooldownMs: 60_000,
+          checkIntervalMs: 10_000,
+          windowMs: 300_000,
+        },
         authDisabled: true,
         adminToken: ADMIN,
         metricsAuth: true,
@@ -165,6 +181,12 @@ describe(loadConfig.name, () => {
     ['CORS_ORIGINS', 'evil.com'],
     ['WEBHOOK_ALLOW_PRIVATE', '1'],
     ['BODY_LIMIT_KB', '0'],
+    ['ALERT_WEBHOOK_URLS', 'hooks.example.com'],
+    ['ALERT_WEBHOOK_URLS', 'https://a.example.com,ftp://b'],
+    ['ALERT_WEBHOOK_URLS', 'http://[::1'],
+    ['ALERT_DEAD_LETTER_THRESHOLD', '0'],
+    ['ALERT_COOLDOWN_MS', '-5'],
+    ['ALERT_WINDOW_MS', '1000'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const error = captureError(() => loadConfig({ [name]: value }));
     expect(error).toBeInstanceOf(ConfigError);

@@ -57,6 +57,8 @@ export class AppConfig {
     readonly warningLagMs: number;
     readonly degradedHandlerMs: number;
   };
+  /** Alert notifications (see src/alerts); no URLs: alerts are off. */
+  readonly alerts: AlertSettings;
   /** Explicit opt-out of authentication (AUTH_DISABLED=true): every caller is an admin. */
   readonly authDisabled: boolean;
   /** The initial admin token (ADMIN_TOKEN); unset: one is generated at first start. */
@@ -85,6 +87,19 @@ export class AppConfig {
     Object.assign(this, values);
     Object.freeze(this);
   }
+}
+
+export interface AlertSettings {
+  /** Where notifications are POSTed (Slack incoming webhooks or any JSON receiver). */
+  readonly webhookUrls: readonly string[];
+  /** Alert when a subscription's pending dead letters reach this many. */
+  readonly deadLetterThreshold: number;
+  /** At most one notification per subscription within this time; later changes wait for it. */
+  readonly cooldownMs: number;
+  /** How often the health of every subscription is evaluated. */
+  readonly checkIntervalMs: number;
+  /** The recent window the alert verdict covers (rolled up by minute). */
+  readonly windowMs: number;
 }
 
 export interface JwtSettings {
@@ -170,6 +185,13 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
       warningLagMs: vars.HEALTH_WARNING_LAG_MS ?? 300_000,
       degradedHandlerMs: vars.HEALTH_DEGRADED_HANDLER_MS ?? 5_000,
     },
+    alerts: {
+      webhookUrls: alertUrls(vars.ALERT_WEBHOOK_URLS),
+      deadLetterThreshold: vars.ALERT_DEAD_LETTER_THRESHOLD ?? 100,
+      cooldownMs: vars.ALERT_COOLDOWN_MS ?? 300_000,
+      checkIntervalMs: vars.ALERT_CHECK_INTERVAL_MS ?? 30_000,
+      windowMs: vars.ALERT_WINDOW_MS ?? 900_000,
+    },
     authDisabled: vars.AUTH_DISABLED === 'true',
     adminToken: vars.ADMIN_TOKEN,
     metricsAuth: vars.METRICS_AUTH === 'true',
@@ -195,6 +217,19 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
           }
         : undefined,
   });
+}
+
+/** Each URL must parse (the pattern only checked the shape). */
+function alertUrls(value: string | undefined): string[] {
+  const urls = list(value);
+  for (const url of urls) {
+    if (!URL.canParse(url)) {
+      throw new ConfigError(
+        `Invalid configuration: ALERT_WEBHOOK_URLS must be a comma-separated list of http(s) URLs (got ${JSON.stringify(url)})`,
+      );
+    }
+  }
+  return urls;
 }
 
 function list(value: string | undefined): string[] {
@@ -248,6 +283,11 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   HEALTH_WARNING_DELIVERED_PCT = undefined;
   HEALTH_WARNING_LAG_MS = undefined;
   HEALTH_DEGRADED_HANDLER_MS = undefined;
+  ALERT_WEBHOOK_URLS = undefined;
+  ALERT_DEAD_LETTER_THRESHOLD = undefined;
+  ALERT_COOLDOWN_MS = undefined;
+  ALERT_CHECK_INTERVAL_MS = undefined;
+  ALERT_WINDOW_MS = undefined;
   AUTH_DISABLED = undefined;
   ADMIN_TOKEN = undefined;
   METRICS_AUTH = undefined;

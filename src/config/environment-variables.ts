@@ -181,6 +181,24 @@ export class EnvironmentVariables {
   HEALTH_DEGRADED_HANDLER_MS?: number;
 
   @IsOptional()
+  @Matches(/^https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*$/, {
+    message: 'ALERT_WEBHOOK_URLS must be a comma-separated list of http(s) URLs',
+  })
+  ALERT_WEBHOOK_URLS?: string;
+
+  @IntegerVariable('ALERT_DEAD_LETTER_THRESHOLD', 1, 100_000_000)
+  ALERT_DEAD_LETTER_THRESHOLD?: number;
+
+  @IntegerVariable('ALERT_COOLDOWN_MS', 0, 86_400_000)
+  ALERT_COOLDOWN_MS?: number;
+
+  @IntegerVariable('ALERT_CHECK_INTERVAL_MS', 100, 3_600_000)
+  ALERT_CHECK_INTERVAL_MS?: number;
+
+  @IntegerVariable('ALERT_WINDOW_MS', 60_000, 2_592_000_000)
+  ALERT_WINDOW_MS?: number;
+
+  @IsOptional()
   @IsIn(['true', 'false'], { message: 'AUTH_DISABLED must be true or false' })
   AUTH_DISABLED?: 'true' | 'false';
 

@@ -39,6 +39,7 @@ export * from './handlers/webhook/webhook.errors';
 export * from './handlers/webhook/webhook.payload';
 export * from './handlers/webhook/webhook.signature';
 export * from './handlers/webhook/webhook-target.policy';
+export { postWebhook, type WebhookAnswer } from './handlers/webhook/webhook.transport';
 export * from './secrets/secret-cipher';
 export { NonRetryableError } from '@app/delivery';
 
