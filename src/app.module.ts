@@ -7,7 +7,9 @@ import type { DestinationStream } from 'pino';
 import { version } from '../package.json';
 import { AboutModule } from './about/about.module';
 import { AuditModule } from './audit/audit.module';
+import { ApiTokensService } from './auth/api-tokens.service';
 import { AuthModule } from './auth/auth.module';
+import { graphqlContext, graphqlWsOptions } from './common/graphql/graphql-ws';
 import { formatGraphqlError } from './common/errors/graphql-error.formatter';
 import { MAX_QUERY_TOKENS, queryLimitsRule } from './common/graphql/query-limits';
 import { AppConfig } from './config/app-config';
@@ -20,6 +22,7 @@ import { InstancesModule } from './instances/instances.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { LiveTailModule } from './live-tail/live-tail.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
@@ -51,16 +54,23 @@ export class AppModule {
           ] as Params['pinoHttp'],
         }),
         DatabaseModule.forRoot(backend),
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          path: '/graphql',
-          autoSchemaFile: true,
-          sortSchema: true,
-          formatError: formatGraphqlError,
-          validationRules: [queryLimitsRule()],
-          parseOptions: { maxTokens: MAX_QUERY_TOKENS },
-          // The request carries the principal the AuthMiddleware authenticated.
-          context: ({ req }: { req: unknown }) => ({ req }),
+          imports: [AuthModule],
+          inject: [ApiTokensService],
+          useFactory: (tokens: ApiTokensService) => ({
+            path: '/graphql',
+            autoSchemaFile: true,
+            sortSchema: true,
+            formatError: formatGraphqlError,
+            validationRules: [queryLimitsRule()],
+            parseOptions: { maxTokens: MAX_QUERY_TOKENS },
+            // GraphQL subscriptions (subscriptionEvents) over graphql-ws on the same path; the
+            // token comes in the connection's `Authorization` parameter.
+            subscriptions: { 'graphql-ws': graphqlWsOptions(tokens) },
+            // The request carries the principal the AuthMiddleware (or the socket) authenticated.
+            context: graphqlContext,
+          }),
         }),
         AuthModule,
         AuditModule,
@@ -99,6 +109,7 @@ export class AppModule {
         MetricsModule,
         AnalyticsModule,
         AlertsModule,
+        LiveTailModule,
         HandlersModule,
         InstancesModule,
         ...extraImports,

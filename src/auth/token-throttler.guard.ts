@@ -11,7 +11,10 @@ import type { AuthenticatedRequest } from './principal';
 @Injectable()
 export class TokenThrottlerGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return requestOf(context).principal === undefined;
+    // A GraphQL subscription over a socket has no response to put rate headers on; its
+    // connection was authenticated once.
+    const request = requestOf(context);
+    return request.principal === undefined || request.res === undefined;
   }
 
   protected override getRequestResponse(context: ExecutionContext): {

@@ -14,11 +14,12 @@ export interface RelayServer extends Server {
 /** Boots the real server (the one bootstrap) with the test handlers, on the shared backend. */
 export async function startRelay(
   env: Record<string, string | undefined> = {},
+  options: { listen?: boolean } = {},
 ): Promise<RelayServer> {
   const server = await startServer({
     env: testEnv(env),
     imports: [TestHandlersModule],
-    listen: false,
+    listen: options.listen ?? false,
   });
   return {
     ...server,

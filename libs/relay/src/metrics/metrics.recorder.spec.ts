@@ -10,6 +10,8 @@ import { MAX_ERROR_SIGNATURES, OTHER_ERRORS } from './metrics.errors';
 import { quantileMs } from './metrics.histogram';
 import { MetricsRecorder } from './metrics.recorder';
 import { MetricsRepository } from './metrics.repository';
+import { LiveTailPublisher } from './live-tail.publisher';
+import { LiveTailRepository } from './live-tail.repository';
 import { RelayPrometheus } from './relay-prometheus';
 
 describe(MetricsRecorder.name, () => {
@@ -23,7 +25,7 @@ describe(MetricsRecorder.name, () => {
         MongooseModule.forRoot(sharedBackendUri(), { dbName: uniqueDbName('metrics') }),
         MongooseModule.forFeature(RELAY_MODEL_DEFINITIONS),
       ],
-      providers: [MetricsRepository],
+      providers: [MetricsRepository, LiveTailRepository],
     }).compile();
     repository = moduleRef.get(MetricsRepository);
   });
@@ -38,6 +40,7 @@ describe(MetricsRecorder.name, () => {
         serviceName: 'svc',
         metricsFlushIntervalMs: 600_000,
       }),
+      new LiveTailPublisher(moduleRef.get(LiveTailRepository)),
     );
   });
 

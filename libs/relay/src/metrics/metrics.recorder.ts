@@ -8,6 +8,8 @@ import type { RawChangeEvent } from '../source/change-event.mapper';
 import { addCounts, emptyDurations, mergeDurations, observe } from './metrics.histogram';
 import { MAX_ERROR_SIGNATURES, mergeTallies, tallyError } from './metrics.errors';
 import { changeTimeMs, LiveWorkerGauges } from './metrics.live';
+import { LiveTailPublisher } from './live-tail.publisher';
+import { liveDelivery } from './live-tail.summary';
 import { MetricsRepository } from './metrics.repository';
 import { RelayPrometheus } from './relay-prometheus';
 import {
@@ -46,6 +48,7 @@ export class MetricsRecorder implements OnModuleDestroy {
     private readonly repository: MetricsRepository,
     private readonly prometheus: RelayPrometheus,
     @Inject(CHANGE_RELAY_OPTIONS) private readonly options: ResolvedChangeRelayOptions,
+    private readonly tail: LiveTailPublisher,
   ) {}
 
   /**
@@ -61,6 +64,7 @@ export class MetricsRecorder implements OnModuleDestroy {
     this.live.set(subscription, live);
     const delta = (): MinuteDelta => this.deltaFor(subscription, service);
     const prom = this.prometheus.bind(subscription, service);
+    const tail = this.tail.channel(subscription);
     return {
       received: (event) => {
         const d = delta();
@@ -87,6 +91,9 @@ export class MetricsRecorder implements OnModuleDestroy {
             observe(d.latency, now - at);
             prom.latencyMs(now - at);
           }
+          if (tail.active) {
+            tail.add(liveDelivery(event, 'delivered', now, info.durationMs));
+          }
         }
         live.settled(events);
       },
@@ -96,6 +103,12 @@ export class MetricsRecorder implements OnModuleDestroy {
         prom.count('failedAttempts');
         d.lastError = recordedError(info.error);
         tallyError(d.errors, info.error, events[0], 'attempts', this.admitter(d));
+        if (tail.active) {
+          const now = Date.now();
+          for (const event of events) {
+            tail.add(liveDelivery(event, 'failed-attempt', now, info.durationMs, info.error));
+          }
+        }
       },
       retried: (events) => {
         delta().counters.retried += 1;
@@ -106,6 +119,9 @@ export class MetricsRecorder implements OnModuleDestroy {
         const d = delta();
         d.counters.deadLettered += 1;
         tallyError(d.errors, info.error, event, 'deadLettered', this.admitter(d));
+        if (tail.active) {
+          tail.add(liveDelivery(event, 'dead-lettered', Date.now(), undefined, info.error));
+        }
         prom.count('deadLettered');
         live.settled([event]);
       },
@@ -118,6 +134,10 @@ export class MetricsRecorder implements OnModuleDestroy {
         d.counters[counter] += 1;
         prom.count(counter);
         live.settled([event]);
+        if (tail.active) {
+          const outcome = info.outcome.status === 'delivered' ? 'replayed' : 'replay-failed';
+          tail.add(liveDelivery(event, outcome, Date.now()));
+        }
       },
       checkpointed: (checkpoint) => {
         live.checkpointed(checkpoint.seq);
@@ -144,6 +164,7 @@ export class MetricsRecorder implements OnModuleDestroy {
    * this instance reports only what it owns.
    */
   detach(subscription: string): void {
+    this.tail.detach(subscription);
     const live = this.live.get(subscription);
     if (live) {
       this.noteLag(live);

@@ -14,6 +14,8 @@ import { WebhookHandler } from '../handlers/webhook/webhook.handler';
 import { WebhookTargetPolicy } from '../handlers/webhook/webhook-target.policy';
 import { InstancesRepository } from '../instances/instances.repository';
 import { LeasesRepository } from '../leases/leases.repository';
+import { LiveTailPublisher } from '../metrics/live-tail.publisher';
+import { LiveTailRepository } from '../metrics/live-tail.repository';
 import { MetricsRecorder } from '../metrics/metrics.recorder';
 import { MetricsRepository } from '../metrics/metrics.repository';
 import { RelayPrometheus } from '../metrics/relay-prometheus';
@@ -45,6 +47,7 @@ const REPOSITORIES = [
   DeadLettersRepository,
   MetricsRepository,
   CommandsRepository,
+  LiveTailRepository,
 ];
 
 /** The webhook target policy and the cipher of secrets at rest, from the options. */
@@ -114,6 +117,7 @@ export class ChangeRelayModule {
         LogHandler,
         WorkerSourceFactory,
         MetricsRecorder,
+        LiveTailPublisher,
         RelayPrometheus,
         OwnerCommandRegistry,
         OwnerCommandsClient,

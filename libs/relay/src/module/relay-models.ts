@@ -4,6 +4,7 @@ import { CommandSchema } from '../commands/command.schema';
 import { DeadLetterSchema } from '../dead-letters/dead-letter.schema';
 import { InstanceSchema } from '../instances/instance.schema';
 import { LeaseSchema } from '../leases/lease.schema';
+import { LiveTailSchema, LiveTailWatcherSchema } from '../metrics/live-tail.schema';
 import { MetricsMinuteSchema } from '../metrics/metrics.schema';
 import { SubscriptionSchema } from '../subscriptions/subscription.schema';
 
@@ -16,6 +17,8 @@ export const RELAY_MODELS = {
   deadLetter: 'RelayDeadLetter',
   metricsMinute: 'RelayMetricsMinute',
   command: 'RelayCommand',
+  liveTail: 'RelayLiveTail',
+  liveTailWatcher: 'RelayLiveTailWatcher',
 } as const;
 
 export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
@@ -26,6 +29,8 @@ export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
   { name: RELAY_MODELS.deadLetter, schema: DeadLetterSchema },
   { name: RELAY_MODELS.metricsMinute, schema: MetricsMinuteSchema },
   { name: RELAY_MODELS.command, schema: CommandSchema },
+  { name: RELAY_MODELS.liveTail, schema: LiveTailSchema },
+  { name: RELAY_MODELS.liveTailWatcher, schema: LiveTailWatcherSchema },
 ];
 
 /** E11000: a unique index (or `_id`) refused the write. */

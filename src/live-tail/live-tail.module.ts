@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { LiveTailResolver } from './live-tail.resolver';
+import { LiveTailService } from './live-tail.service';
+
+/** GraphQL `subscriptionEvents`: live tails over graphql-ws. Repositories from ChangeRelayModule. */
+@Module({ providers: [LiveTailService, LiveTailResolver] })
+export class LiveTailModule {}
