@@ -3,6 +3,7 @@ import { CheckpointSchema } from '../checkpoints/checkpoint.schema';
 import { CommandSchema } from '../commands/command.schema';
 import { DeadLetterSchema } from '../dead-letters/dead-letter.schema';
 import { InstanceSchema } from '../instances/instance.schema';
+import { JournalSchema } from '../journal/journal.schema';
 import { LeaseSchema } from '../leases/lease.schema';
 import { MetricsMinuteSchema } from '../metrics/metrics.schema';
 import { SubscriptionSchema } from '../subscriptions/subscription.schema';
@@ -16,6 +17,7 @@ export const RELAY_MODELS = {
   deadLetter: 'RelayDeadLetter',
   metricsMinute: 'RelayMetricsMinute',
   command: 'RelayCommand',
+  journal: 'RelayJournalRecord',
 } as const;
 
 export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
@@ -26,6 +28,7 @@ export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
   { name: RELAY_MODELS.deadLetter, schema: DeadLetterSchema },
   { name: RELAY_MODELS.metricsMinute, schema: MetricsMinuteSchema },
   { name: RELAY_MODELS.command, schema: CommandSchema },
+  { name: RELAY_MODELS.journal, schema: JournalSchema },
 ];
 
 /** E11000: a unique index (or `_id`) refused the write. */
