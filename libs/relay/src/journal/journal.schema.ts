@@ -51,8 +51,8 @@ export class JournalRecordDocument {
   @Prop({ type: Date, required: true })
   receivedAt: Date;
 
-  @Prop({ type: Date, required: true })
-  completedAt: Date;
+  @Prop({ type: Date, default: null })
+  completedAt: Date | null;
 
   @Prop({ type: Number, required: true })
   handlingMs: number;
@@ -75,10 +75,11 @@ export class JournalRecordDocument {
 }
 
 export const JournalSchema = SchemaFactory.createForClass(JournalRecordDocument);
-// Range queries of the analytics (processes, interactions): by completion time.
-JournalSchema.index({ completedAt: -1 });
-// One process's timeline, and the processes of a range grouped by correlation id.
-JournalSchema.index({ correlationId: 1, completedAt: 1 });
+// Range queries of the analytics (processes, interactions): by receipt time (set on every
+// record, pending ones included).
+JournalSchema.index({ receivedAt: -1 });
+// One process's timeline.
+JournalSchema.index({ correlationId: 1, receivedAt: 1 });
 // Per subscription / per service ranges (SQL table filters, service filter of processes).
-JournalSchema.index({ subscription: 1, completedAt: -1 });
-JournalSchema.index({ service: 1, completedAt: -1 });
+JournalSchema.index({ subscription: 1, receivedAt: -1 });
+JournalSchema.index({ service: 1, receivedAt: -1 });

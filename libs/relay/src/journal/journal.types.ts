@@ -14,9 +14,17 @@ export const JOURNAL_COLLECTION = 'event_journal';
  * - `dead-lettered`: it failed for good and was stored in the dead-letter queue;
  * - `failed`: it failed for good and was not stored (dead-letter queue disabled), or a replay
  *   of it failed again;
- * - `replayed`: a dead-letter replay delivered it.
+ * - `replayed`: a dead-letter replay delivered it;
+ * - `pending`: received and not settled yet after a flush interval (queued, or retrying); the
+ *   record is replaced by the final one when the event settles.
  */
-export const JOURNAL_OUTCOMES = ['delivered', 'failed', 'dead-lettered', 'replayed'] as const;
+export const JOURNAL_OUTCOMES = [
+  'delivered',
+  'failed',
+  'dead-lettered',
+  'replayed',
+  'pending',
+] as const;
 export type JournalOutcome = (typeof JOURNAL_OUTCOMES)[number];
 
 /** Outcomes that count as a success of the event, and as its failure. */
@@ -65,11 +73,11 @@ export interface JournalRecord {
   changedAt: Date | null;
   /** When this instance read the event from the stream (or the replay started). */
   receivedAt: Date;
-  /** When the outcome was reached (handler success, dead-letter stored, replay ended). */
-  completedAt: Date;
+  /** When the outcome was reached (handler success, dead-letter stored, replay ended); null while pending. */
+  completedAt: Date | null;
   /** Time in the handler: the successful (or last failed) attempt, in ms. */
   handlingMs: number;
-  /** End to end: changedAt → completedAt in ms (receivedAt → completedAt without a time). */
+  /** End to end: changedAt → completedAt in ms (receivedAt → completedAt without a time); so far while pending. */
   latencyMs: number;
   /** BSON size of the change event in bytes. */
   sizeBytes: number;
@@ -77,6 +85,6 @@ export interface JournalRecord {
   fields: Record<string, unknown>;
   /** The last attempt's error, for failed and dead-lettered events; else null. */
   error: JournalError | null;
-  /** TTL: completedAt + the subscription's `journal.retentionHours`. */
+  /** TTL: completedAt (receivedAt while pending) + the subscription's `journal.retentionHours`. */
   expireAt: Date;
 }

@@ -13,6 +13,8 @@ import { LogHandler } from '../handlers/log.handler';
 import { WebhookHandler } from '../handlers/webhook/webhook.handler';
 import { WebhookTargetPolicy } from '../handlers/webhook/webhook-target.policy';
 import { InstancesRepository } from '../instances/instances.repository';
+import { JournalRepository } from '../journal/journal.repository';
+import { JournalWriter } from '../journal/journal.writer';
 import { LeasesRepository } from '../leases/leases.repository';
 import { MetricsRecorder } from '../metrics/metrics.recorder';
 import { MetricsRepository } from '../metrics/metrics.repository';
@@ -45,6 +47,7 @@ const REPOSITORIES = [
   DeadLettersRepository,
   MetricsRepository,
   CommandsRepository,
+  JournalRepository,
 ];
 
 /** The webhook target policy and the cipher of secrets at rest, from the options. */
@@ -114,6 +117,7 @@ export class ChangeRelayModule {
         LogHandler,
         WorkerSourceFactory,
         MetricsRecorder,
+        JournalWriter,
         RelayPrometheus,
         OwnerCommandRegistry,
         OwnerCommandsClient,
@@ -130,6 +134,7 @@ export class ChangeRelayModule {
         OwnerCommandsClient,
         BufferBudget,
         MetricsRecorder,
+        JournalWriter,
         RelayPrometheus,
         RelaySupervisor,
         WebhookTargetPolicy,
