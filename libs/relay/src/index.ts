@@ -26,6 +26,8 @@ export * from './journal/journal.types';
 export * from './journal/journal.correlation';
 export * from './journal/journal.repository';
 export * from './journal/journal.writer';
+export * from './journal/journal-analytics.types';
+export * from './journal/journal-analytics.repository';
 export * from './commands/commands.repository';
 export * from './commands/command.types';
 export * from './commands/owner-command.registry';

@@ -13,6 +13,7 @@ import { LogHandler } from '../handlers/log.handler';
 import { WebhookHandler } from '../handlers/webhook/webhook.handler';
 import { WebhookTargetPolicy } from '../handlers/webhook/webhook-target.policy';
 import { InstancesRepository } from '../instances/instances.repository';
+import { JournalAnalyticsRepository } from '../journal/journal-analytics.repository';
 import { JournalRepository } from '../journal/journal.repository';
 import { JournalWriter } from '../journal/journal.writer';
 import { LeasesRepository } from '../leases/leases.repository';
@@ -48,6 +49,7 @@ const REPOSITORIES = [
   MetricsRepository,
   CommandsRepository,
   JournalRepository,
+  JournalAnalyticsRepository,
 ];
 
 /** The webhook target policy and the cipher of secrets at rest, from the options. */
