@@ -5,10 +5,17 @@ import { AnalyticsService } from './analytics.service';
 import { DashboardController } from './dashboard.controller';
 import { DashboardService } from './dashboard.service';
 import { AnalyticsTrendsService } from './analytics-trends.service';
+import { JournalAnalyticsService } from './journal-analytics.service';
 
 /** Analytics over the metric rollups, REST and GraphQL. Repositories come from ChangeRelayModule. */
 @Module({
   controllers: [AnalyticsController, DashboardController],
-  providers: [AnalyticsService, AnalyticsTrendsService, DashboardService, AnalyticsResolver],
+  providers: [
+    AnalyticsService,
+    AnalyticsTrendsService,
+    JournalAnalyticsService,
+    DashboardService,
+    AnalyticsResolver,
+  ],
 })
 export class AnalyticsModule {}

@@ -7,6 +7,13 @@ import { AnalyticsOverviewView, AnalyticsTrendsView, DashboardView } from './dto
 import { DashboardService } from './dashboard.service';
 import { AnalyticsTrendsArgs } from './dto/analytics-trends.args';
 import { AnalyticsTrendsService } from './analytics-trends.service';
+import { InteractionsArgs, ProcessArgs, ProcessesArgs } from './dto/journal-analytics.args';
+import {
+  InteractionsView,
+  ProcessTimelineView,
+  ProcessesView,
+} from './dto/journal-analytics.model';
+import { JournalAnalyticsService } from './journal-analytics.service';
 
 @Resolver()
 export class AnalyticsResolver {
@@ -14,7 +21,39 @@ export class AnalyticsResolver {
     private readonly analytics: AnalyticsService,
     private readonly trendsService: AnalyticsTrendsService,
     private readonly dashboards: DashboardService,
+    private readonly journal: JournalAnalyticsService,
   ) {}
+
+  @Query(() => ProcessesView, {
+    description: 'Business processes from the event journal, with a summary',
+  })
+  @RequireRole('viewer')
+  analyticsProcesses(
+    @Args() args: ProcessesArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<ProcessesView> {
+    return this.journal.processes(args, caller);
+  }
+
+  @Query(() => ProcessTimelineView, { description: 'The timeline of one process' })
+  @RequireRole('viewer')
+  analyticsProcess(
+    @Args() args: ProcessArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<ProcessTimelineView> {
+    return this.journal.process(args.correlationId, caller);
+  }
+
+  @Query(() => InteractionsView, {
+    description: 'The dependency graph of the services (nodes and edges) from the event journal',
+  })
+  @RequireRole('viewer')
+  analyticsInteractions(
+    @Args() args: InteractionsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<InteractionsView> {
+    return this.journal.interactions(args, caller);
+  }
 
   @Query(() => DashboardView, { description: 'Everything for one screen, in a few reads' })
   @RequireRole('viewer')

@@ -11,7 +11,7 @@ import type {
   ProcessSummary,
 } from './journal-analytics.types';
 import type { JournalRecordDocument } from './journal.schema';
-import { FAILURE_OUTCOMES, SUCCESS_OUTCOMES } from './journal.types';
+import { FAILURE_OUTCOMES, SUCCESS_OUTCOMES, type JournalRecord } from './journal.types';
 
 type Stage = Record<string, unknown>;
 
@@ -221,7 +221,7 @@ export class JournalAnalyticsRepository {
       match.service = { $in: [...visibleServices] };
     }
     return this.model
-      .aggregate<JournalRecordDocument & { at: Date }>([
+      .aggregate<JournalRecord & { at: Date }>([
         { $match: match },
         { $addFields: { at: { $ifNull: ['$changedAt', '$receivedAt'] } } },
         { $sort: { at: 1, receivedAt: 1, _id: 1 } },
