@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequireRole } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -10,6 +10,13 @@ import { AnalyticsTrendsService } from './analytics-trends.service';
 import { AnalyticsErrorsService } from './analytics-errors.service';
 import { AnalyticsErrorsArgs } from './dto/analytics-errors.args';
 import { AnalyticsErrorsView } from './dto/analytics-errors.model';
+import { InteractionsArgs, ProcessesArgs } from './dto/journal-analytics.args';
+import {
+  InteractionsView,
+  ProcessTimelineView,
+  ProcessesView,
+} from './dto/journal-analytics.model';
+import { JournalAnalyticsService } from './journal-analytics.service';
 
 /** REST adapter of the analytics (the GraphQL resolver shares the service and inputs). */
 @ApiTags('analytics')
@@ -19,7 +26,46 @@ export class AnalyticsController {
     private readonly analytics: AnalyticsService,
     private readonly trendsService: AnalyticsTrendsService,
     private readonly errorsService: AnalyticsErrorsService,
+    private readonly journal: JournalAnalyticsService,
   ) {}
+
+  @Get('processes')
+  @ApiOperation({
+    summary:
+      'Business processes from the event journal: status, sequence, duration, business values; summary',
+  })
+  @ApiOkResponse({ type: ProcessesView })
+  @RequireRole('viewer')
+  processes(
+    @Query() args: ProcessesArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<ProcessesView> {
+    return this.journal.processes(args, caller);
+  }
+
+  @Get('processes/:correlationId')
+  @ApiOperation({ summary: 'The timeline of one process: every journaled event with its outcome' })
+  @ApiOkResponse({ type: ProcessTimelineView })
+  @RequireRole('viewer')
+  process(
+    @Param('correlationId') correlationId: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<ProcessTimelineView> {
+    return this.journal.process(correlationId, caller);
+  }
+
+  @Get('interactions')
+  @ApiOperation({
+    summary: 'Service interactions from the event journal: edges source service → subscriber',
+  })
+  @ApiOkResponse({ type: InteractionsView })
+  @RequireRole('viewer')
+  interactions(
+    @Query() args: InteractionsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<InteractionsView> {
+    return this.journal.interactions(args, caller);
+  }
 
   @Get('overview')
   @ApiOperation({ summary: 'Totals, rates, latency, lag, health and one row per subscription' })

@@ -6,6 +6,7 @@ import { DashboardController } from './dashboard.controller';
 import { DashboardService } from './dashboard.service';
 import { AnalyticsTrendsService } from './analytics-trends.service';
 import { AnalyticsErrorsService } from './analytics-errors.service';
+import { JournalAnalyticsService } from './journal-analytics.service';
 
 /** Analytics over the metric rollups, REST and GraphQL. Repositories come from ChangeRelayModule. */
 @Module({
@@ -14,6 +15,7 @@ import { AnalyticsErrorsService } from './analytics-errors.service';
     AnalyticsService,
     AnalyticsTrendsService,
     AnalyticsErrorsService,
+    JournalAnalyticsService,
     DashboardService,
     AnalyticsResolver,
   ],

@@ -10,6 +10,13 @@ import { AnalyticsTrendsService } from './analytics-trends.service';
 import { AnalyticsErrorsService } from './analytics-errors.service';
 import { AnalyticsErrorsArgs } from './dto/analytics-errors.args';
 import { AnalyticsErrorsView } from './dto/analytics-errors.model';
+import { InteractionsArgs, ProcessArgs, ProcessesArgs } from './dto/journal-analytics.args';
+import {
+  InteractionsView,
+  ProcessTimelineView,
+  ProcessesView,
+} from './dto/journal-analytics.model';
+import { JournalAnalyticsService } from './journal-analytics.service';
 
 @Resolver()
 export class AnalyticsResolver {
@@ -18,7 +25,39 @@ export class AnalyticsResolver {
     private readonly trendsService: AnalyticsTrendsService,
     private readonly dashboards: DashboardService,
     private readonly errorsService: AnalyticsErrorsService,
+    private readonly journal: JournalAnalyticsService,
   ) {}
+
+  @Query(() => ProcessesView, {
+    description: 'Business processes from the event journal, with a summary',
+  })
+  @RequireRole('viewer')
+  analyticsProcesses(
+    @Args() args: ProcessesArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<ProcessesView> {
+    return this.journal.processes(args, caller);
+  }
+
+  @Query(() => ProcessTimelineView, { description: 'The timeline of one process' })
+  @RequireRole('viewer')
+  analyticsProcess(
+    @Args() args: ProcessArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<ProcessTimelineView> {
+    return this.journal.process(args.correlationId, caller);
+  }
+
+  @Query(() => InteractionsView, {
+    description: 'The dependency graph of the services (nodes and edges) from the event journal',
+  })
+  @RequireRole('viewer')
+  analyticsInteractions(
+    @Args() args: InteractionsArgs,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<InteractionsView> {
+    return this.journal.interactions(args, caller);
+  }
 
   @Query(() => DashboardView, { description: 'Everything for one screen, in a few reads' })
   @RequireRole('viewer')

@@ -64,7 +64,20 @@ export const SUBSCRIPTION_LIMITS = {
   maxDelayMs: { min: 1, max: 86_400_000 },
   multiplier: { min: 1, max: 10 },
   retentionDays: { min: 1, max: 365 },
+  journalRetentionHours: { min: 1, max: 8_760 },
+  journalSampleRate: { min: 0.0001, max: 1 },
+  journalFields: 20,
+  journalFieldNameMaxLength: 64,
+  eventPathMaxLength: 200,
 } as const;
+
+/** A dotted path into a change event: non-empty segments, none starting with `$`. */
+export const EVENT_PATH_PATTERN = /^[^.$\s][^.\s]*(?:\.[^.$\s][^.\s]*)*$/;
+export const EVENT_PATH_REASON =
+  'must be a dotted path into the change event such as fullDocument.orderId (no empty segment, no segment starting with $, no spaces)';
+
+/** Journal field names: stored as field names and used as SQL column names. */
+export const JOURNAL_FIELD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A lowercase slug: letters, digits and single dashes, e.g. `orders-to-billing`. */
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

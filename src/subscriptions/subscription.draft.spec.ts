@@ -1,5 +1,5 @@
 import { ObjectId, Timestamp } from 'bson';
-import type { Subscription } from '@app/relay';
+import { DEFAULT_JOURNAL_SETTINGS, type Subscription } from '@app/relay';
 import type { CreateSubscriptionInput } from './dto/create-subscription.input';
 import {
   definitionFromDraft,
@@ -54,8 +54,29 @@ describe('subscription drafts', () => {
         delivery: SUBSCRIPTION_DEFAULTS.delivery,
         retry: SUBSCRIPTION_DEFAULTS.retry,
         deadLetter: SUBSCRIPTION_DEFAULTS.deadLetter,
+        journal: DEFAULT_JOURNAL_SETTINGS,
         startFrom: { position: 'now' },
       });
+    });
+
+    it('takes the journal with its defaults, the correlation paths and the owner service', () => {
+      const draft = draftFromCreateInput(
+        {
+          ...minimal,
+          source: { database: 'shop', ownerService: 'orders' },
+          journal: { enabled: true, fields: { total: 'fullDocument.total' } },
+          correlation: { idPath: 'fullDocument.orderId', processPath: null },
+        } as unknown as CreateSubscriptionInput,
+        'shop',
+      );
+      expect(draft.source.ownerService).toBe('orders');
+      expect(draft.journal).toEqual({
+        enabled: true,
+        retentionHours: 24,
+        sampleRate: 1,
+        fields: { total: 'fullDocument.total' },
+      });
+      expect(draft.correlation).toEqual({ idPath: 'fullDocument.orderId' });
     });
 
     it('treats GraphQL nulls as "not given"', () => {

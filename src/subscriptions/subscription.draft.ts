@@ -1,5 +1,5 @@
 import { EJSON } from 'bson';
-import type { HandlerSpec, Subscription } from '@app/relay';
+import { DEFAULT_JOURNAL_SETTINGS, type HandlerSpec, type Subscription } from '@app/relay';
 import type { CreateSubscriptionInput } from './dto/create-subscription.input';
 import type { UpdateSubscriptionInput } from './dto/update-subscription.input';
 import { SUBSCRIPTION_DEFAULTS } from './subscription.defaults';
@@ -16,6 +16,8 @@ const DEFINITION_FIELDS = [
   'delivery',
   'retry',
   'deadLetter',
+  'journal',
+  'correlation',
   'startFrom',
 ] as const satisfies readonly (keyof Subscription)[];
 
@@ -53,6 +55,8 @@ export function draftFromCreateInput(
     delivery: { ...SUBSCRIPTION_DEFAULTS.delivery, ...given(input.delivery) },
     retry: { ...SUBSCRIPTION_DEFAULTS.retry, ...given(input.retry) },
     deadLetter: { ...SUBSCRIPTION_DEFAULTS.deadLetter, ...given(input.deadLetter) },
+    journal: { ...DEFAULT_JOURNAL_SETTINGS, ...given(input.journal) },
+    ...correlationFrom(input.correlation),
     startFrom: { ...SUBSCRIPTION_DEFAULTS.startFrom, ...given(input.startFrom) },
   };
 }
@@ -82,7 +86,28 @@ export function draftFromPatch(
     delivery: { ...current.delivery, ...given(patch.delivery) },
     retry: { ...current.retry, ...given(patch.retry) },
     deadLetter: { ...current.deadLetter, ...given(patch.deadLetter) },
+    journal: { ...DEFAULT_JOURNAL_SETTINGS, ...current.journal, ...given(patch.journal) },
+    ...(patch.correlation
+      ? correlationFrom(patch.correlation)
+      : current.correlation
+        ? { correlation: current.correlation }
+        : {}),
     startFrom: current.startFrom,
+  };
+}
+
+/** Only the given paths (GraphQL sends null for a missing processPath). */
+function correlationFrom(
+  input: CreateSubscriptionInput['correlation'],
+): Pick<Subscription, 'correlation'> {
+  if (!input) {
+    return {};
+  }
+  return {
+    correlation: {
+      idPath: input.idPath,
+      ...(input.processPath ? { processPath: input.processPath } : {}),
+    },
   };
 }
 

@@ -5,7 +5,12 @@ import {
   type Subscription,
 } from '@app/relay';
 import { extendedJsonProblem } from './extended-json.rules';
-import { SUBSCRIPTION_LIMITS } from './subscription.defaults';
+import {
+  EVENT_PATH_PATTERN,
+  EVENT_PATH_REASON,
+  JOURNAL_FIELD_NAME_PATTERN,
+  SUBSCRIPTION_LIMITS,
+} from './subscription.defaults';
 
 /**
  * Rules that look at more than one field, or inside JSON the DTO decorators cannot see. Pure, so
@@ -35,6 +40,8 @@ export type SubscriptionDraft = Pick<
   | 'delivery'
   | 'retry'
   | 'deadLetter'
+  | 'journal'
+  | 'correlation'
   | 'startFrom'
 > & { handler: HandlerDraft };
 
@@ -291,6 +298,33 @@ export const SYSTEM_DATABASES = ['admin', 'local', 'config'] as const;
  * one). `metadataDatabase` is Change Relay's own database: watching it would deliver every
  * subscription's definition, and with it what its secrets are sealed as, to the watcher.
  */
+/** Journal fields: at most 20, names like SQL columns, values dotted paths into the event. */
+export function journalFieldViolations(fields: Record<string, unknown>): string[] {
+  const entries = Object.entries(fields);
+  const reasons: string[] = [];
+  if (entries.length > SUBSCRIPTION_LIMITS.journalFields) {
+    reasons.push(`at most ${SUBSCRIPTION_LIMITS.journalFields} fields, got ${entries.length}`);
+  }
+  for (const [name, path] of entries) {
+    if (
+      !JOURNAL_FIELD_NAME_PATTERN.test(name) ||
+      name.length > SUBSCRIPTION_LIMITS.journalFieldNameMaxLength
+    ) {
+      reasons.push(
+        `field name "${name}" must start with a letter or _ and contain only letters, digits and _ (at most ${SUBSCRIPTION_LIMITS.journalFieldNameMaxLength} characters)`,
+      );
+    }
+    if (
+      typeof path !== 'string' ||
+      path.length > SUBSCRIPTION_LIMITS.eventPathMaxLength ||
+      !EVENT_PATH_PATTERN.test(path)
+    ) {
+      reasons.push(`path of "${name}" ${EVENT_PATH_REASON}`);
+    }
+  }
+  return reasons;
+}
+
 export function subscriptionViolations(
   draft: SubscriptionDraft,
   now: Date,

@@ -1,5 +1,11 @@
 import { EJSON, type Timestamp } from 'bson';
-import { SecretCipher, subscriptionState, type HandlerSpec, type Subscription } from '@app/relay';
+import {
+  DEFAULT_JOURNAL_SETTINGS,
+  SecretCipher,
+  subscriptionState,
+  type HandlerSpec,
+  type Subscription,
+} from '@app/relay';
 import type { HandlerView, SubscriptionView } from './dto/subscription.model';
 import { SubscriptionErrors } from './subscriptions.errors';
 
@@ -25,11 +31,18 @@ export function toSubscriptionView(subscription: Subscription): SubscriptionView
       pipeline: pipelineToExtendedJson(source.pipeline),
       fullDocument: source.fullDocument,
       fullDocumentBeforeChange: source.fullDocumentBeforeChange,
+      ...(source.ownerService ? { ownerService: source.ownerService } : {}),
     },
     handler: toHandlerView(subscription.handler),
     delivery: { ...subscription.delivery },
     retry: { ...subscription.retry },
     deadLetter: { ...subscription.deadLetter },
+    journal: {
+      ...DEFAULT_JOURNAL_SETTINGS,
+      ...subscription.journal,
+      fields: { ...subscription.journal?.fields },
+    },
+    ...(subscription.correlation ? { correlation: { ...subscription.correlation } } : {}),
     startFrom: { ...subscription.startFrom },
     startAt: timestampToDate(subscription.startAtOperationTime),
     desiredState: subscription.desiredState,

@@ -8,6 +8,7 @@ import {
   SUBSCRIPTION_LIMITS,
 } from '../subscription.defaults';
 import { NestedField, StringField } from './api-field.decorators';
+import { CorrelationInput, JournalInput } from './journal.input';
 import { HandlerInput } from './handler.input';
 import { DeadLetterInput, DeliveryInput, RetryInput, StartFromInput } from './settings.input';
 import { SourceInput } from './source.input';
@@ -61,6 +62,18 @@ export class CreateSubscriptionInput {
 
   @NestedField(() => DeadLetterInput, { description: 'Dead-letter queue', optional: true })
   deadLetter?: DeadLetterInput;
+
+  @NestedField(() => JournalInput, {
+    description: 'Event journal (default: off)',
+    optional: true,
+  })
+  journal?: JournalInput;
+
+  @NestedField(() => CorrelationInput, {
+    description: 'Business-process correlation paths (replaced as a whole)',
+    optional: true,
+  })
+  correlation?: CorrelationInput;
 
   @NestedField(() => StartFromInput, {
     description: 'Where to start reading (default: now)',

@@ -5,6 +5,8 @@ import {
   COLLECTION_NAME_REASON,
   DATABASE_NAME_PATTERN,
   DATABASE_NAME_REASON,
+  IDENTIFIER_PATTERN,
+  IDENTIFIER_REASON,
   SUBSCRIPTION_DEFAULTS,
   SUBSCRIPTION_LIMITS,
 } from '../subscription.defaults';
@@ -85,6 +87,17 @@ abstract class SourceOptionsInput {
     enumName: FullDocumentBeforeChangeEnum.name,
   })
   fullDocumentBeforeChange?: FullDocumentBeforeChangeMode;
+
+  @StringField({
+    description:
+      'The service that owns the watched collections: the source of the interactions shown by the analytics',
+    optional: true,
+    example: 'orders',
+    maxLength: SUBSCRIPTION_LIMITS.serviceNameMaxLength,
+    pattern: IDENTIFIER_PATTERN,
+    patternReason: IDENTIFIER_REASON,
+  })
+  ownerService?: string;
 }
 
 const databaseField = {

@@ -63,6 +63,12 @@ export class SourceView {
     swagger: enumSwagger(FullDocumentBeforeChangeEnum),
   })
   fullDocumentBeforeChange: FullDocumentBeforeChangeMode;
+
+  @OutputField(() => String, {
+    description: 'The service that owns the watched collections',
+    nullable: true,
+  })
+  ownerService?: string;
 }
 
 @ObjectType('SubscriptionHandler', {
@@ -155,6 +161,36 @@ export class DeadLetterView {
   retentionDays: number;
 }
 
+@ObjectType('SubscriptionJournal')
+export class JournalView {
+  @OutputField(() => Boolean, { description: 'Event journal on' })
+  enabled: boolean;
+
+  @OutputField(() => Int, { description: 'Hours a journal record is kept' })
+  retentionHours: number;
+
+  @OutputField(() => Float, { description: 'Fraction of processes journaled' })
+  sampleRate: number;
+
+  @OutputField(() => GraphQLJSON, {
+    description: 'Business fields: name → path into the change event',
+    swagger: { type: 'object', additionalProperties: { type: 'string' } },
+  })
+  fields: Record<string, string>;
+}
+
+@ObjectType('SubscriptionCorrelation')
+export class CorrelationView {
+  @OutputField(() => String, { description: 'Path of the correlation id in the change event' })
+  idPath: string;
+
+  @OutputField(() => String, {
+    description: 'Path of the process id in the change event',
+    nullable: true,
+  })
+  processPath?: string;
+}
+
 @ObjectType('SubscriptionStartFrom')
 export class StartFromView {
   @OutputField(() => StartPositionEnum.enumObject, {
@@ -222,6 +258,15 @@ export class SubscriptionView {
 
   @OutputField(() => DeadLetterView, { description: 'Dead-letter settings' })
   deadLetter: DeadLetterView;
+
+  @OutputField(() => JournalView, { description: 'Event journal settings' })
+  journal: JournalView;
+
+  @OutputField(() => CorrelationView, {
+    description: 'Business-process correlation (none: transactions, then event ids)',
+    nullable: true,
+  })
+  correlation?: CorrelationView;
 
   @OutputField(() => StartFromView, { description: 'Where the subscription started' })
   startFrom: StartFromView;

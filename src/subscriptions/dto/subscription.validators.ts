@@ -3,7 +3,12 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
-import { headerViolations, isPlainObject, pipelineViolations } from '../subscription.rules';
+import {
+  headerViolations,
+  isPlainObject,
+  journalFieldViolations,
+  pipelineViolations,
+} from '../subscription.rules';
 
 /**
  * class-validator faces of the pure rules in subscription.rules.ts, so the global ValidationPipe
@@ -42,6 +47,15 @@ export function IsWebhookHeaders(options?: ValidationOptions): PropertyDecorator
   return fromRule(
     'isWebhookHeaders',
     (value) => (isPlainObject(value) ? headerViolations(value) : []),
+    options,
+  );
+}
+
+/** Journal fields: names like SQL columns, values dotted paths into the change event. */
+export function IsJournalFields(options?: ValidationOptions): PropertyDecorator {
+  return fromRule(
+    'isJournalFields',
+    (value) => (isPlainObject(value) ? journalFieldViolations(value) : []),
     options,
   );
 }

@@ -5,6 +5,7 @@ import {
   SUBSCRIPTION_LIMITS,
 } from '../subscription.defaults';
 import { NestedField, StringField } from './api-field.decorators';
+import { CorrelationInput, JournalInput } from './journal.input';
 import { HandlerPatchInput } from './handler.input';
 import { DeadLetterInput, DeliveryInput, RetryInput } from './settings.input';
 import { SourcePatchInput } from './source.input';
@@ -50,4 +51,16 @@ export class UpdateSubscriptionInput {
 
   @NestedField(() => DeadLetterInput, { description: 'Dead-letter queue', optional: true })
   deadLetter?: DeadLetterInput;
+
+  @NestedField(() => JournalInput, {
+    description: 'Event journal; merged field by field (fields replaced)',
+    optional: true,
+  })
+  journal?: JournalInput;
+
+  @NestedField(() => CorrelationInput, {
+    description: 'Business-process correlation paths (replaced as a whole)',
+    optional: true,
+  })
+  correlation?: CorrelationInput;
 }

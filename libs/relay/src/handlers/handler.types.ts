@@ -8,6 +8,11 @@ export interface HandlerContext {
   attempt: number;
   /** The subscription being served (its webhook secret included: keep it out of logs). */
   subscription: Subscription;
+  /**
+   * The correlation id of each event, in the order of the events (see the subscription's
+   * `correlation`): propagate it to tie your own work to the business process.
+   */
+  correlationIds?: readonly string[];
 }
 
 /**

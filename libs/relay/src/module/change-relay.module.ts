@@ -13,6 +13,9 @@ import { LogHandler } from '../handlers/log.handler';
 import { WebhookHandler } from '../handlers/webhook/webhook.handler';
 import { WebhookTargetPolicy } from '../handlers/webhook/webhook-target.policy';
 import { InstancesRepository } from '../instances/instances.repository';
+import { JournalAnalyticsRepository } from '../journal/journal-analytics.repository';
+import { JournalRepository } from '../journal/journal.repository';
+import { JournalWriter } from '../journal/journal.writer';
 import { LeasesRepository } from '../leases/leases.repository';
 import { LiveTailPublisher } from '../metrics/live-tail.publisher';
 import { LiveTailRepository } from '../metrics/live-tail.repository';
@@ -48,6 +51,8 @@ const REPOSITORIES = [
   MetricsRepository,
   CommandsRepository,
   LiveTailRepository,
+  JournalRepository,
+  JournalAnalyticsRepository,
 ];
 
 /** The webhook target policy and the cipher of secrets at rest, from the options. */
@@ -118,6 +123,7 @@ export class ChangeRelayModule {
         WorkerSourceFactory,
         MetricsRecorder,
         LiveTailPublisher,
+        JournalWriter,
         RelayPrometheus,
         OwnerCommandRegistry,
         OwnerCommandsClient,
@@ -134,6 +140,7 @@ export class ChangeRelayModule {
         OwnerCommandsClient,
         BufferBudget,
         MetricsRecorder,
+        JournalWriter,
         RelayPrometheus,
         RelaySupervisor,
         WebhookTargetPolicy,

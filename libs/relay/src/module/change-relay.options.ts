@@ -51,6 +51,15 @@ export interface ChangeRelayOptions {
   maxBufferedBytes?: number;
   /** How often worker metrics are flushed into `metrics_minutely` (default 5000). */
   metricsFlushIntervalMs?: number;
+  /** How often buffered event journal records are written (default 1000). */
+  journalFlushIntervalMs?: number;
+  /** Journal records written per bulk insert; a full batch is written at once (default 500). */
+  journalBatchSize?: number;
+  /**
+   * Journal records buffered at most (default 10000); beyond, records are dropped and counted,
+   * deliveries never wait for the journal.
+   */
+  journalMaxBuffered?: number;
   /** Where webhooks may go besides public addresses (default: public addresses only). */
   webhookTargets?: WebhookTargetOptions;
   /**
@@ -128,6 +137,9 @@ export function resolveChangeRelayOptions(options: ChangeRelayOptions): Resolved
     maxBufferedEvents: options.maxBufferedEvents ?? 10_000,
     maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
     metricsFlushIntervalMs: options.metricsFlushIntervalMs ?? 5_000,
+    journalFlushIntervalMs: options.journalFlushIntervalMs ?? 1_000,
+    journalBatchSize: Math.max(1, options.journalBatchSize ?? 500),
+    journalMaxBuffered: Math.max(1, options.journalMaxBuffered ?? 10_000),
     webhookTargets: options.webhookTargets ?? {},
     secretKeys: options.secretKeys ?? [],
   };

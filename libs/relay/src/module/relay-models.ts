@@ -3,6 +3,7 @@ import { CheckpointSchema } from '../checkpoints/checkpoint.schema';
 import { CommandSchema } from '../commands/command.schema';
 import { DeadLetterSchema } from '../dead-letters/dead-letter.schema';
 import { InstanceSchema } from '../instances/instance.schema';
+import { JournalSchema } from '../journal/journal.schema';
 import { LeaseSchema } from '../leases/lease.schema';
 import { LiveTailSchema, LiveTailWatcherSchema } from '../metrics/live-tail.schema';
 import { MetricsMinuteSchema } from '../metrics/metrics.schema';
@@ -19,6 +20,7 @@ export const RELAY_MODELS = {
   command: 'RelayCommand',
   liveTail: 'RelayLiveTail',
   liveTailWatcher: 'RelayLiveTailWatcher',
+  journal: 'RelayJournalRecord',
 } as const;
 
 export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
@@ -31,6 +33,7 @@ export const RELAY_MODEL_DEFINITIONS: ModelDefinition[] = [
   { name: RELAY_MODELS.command, schema: CommandSchema },
   { name: RELAY_MODELS.liveTail, schema: LiveTailSchema },
   { name: RELAY_MODELS.liveTailWatcher, schema: LiveTailWatcherSchema },
+  { name: RELAY_MODELS.journal, schema: JournalSchema },
 ];
 
 /** E11000: a unique index (or `_id`) refused the write. */

@@ -2,6 +2,8 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { Timestamp } from 'bson';
 import {
   DESIRED_STATES,
+  type CorrelationSettings,
+  type JournalSettings,
   type DeadLetterSettings,
   type DeliverySettings,
   type DesiredState,
@@ -45,6 +47,12 @@ export class SubscriptionRecord {
 
   @Prop({ type: Object, required: true })
   deadLetter: DeadLetterSettings;
+
+  @Prop({ type: Object })
+  journal?: JournalSettings;
+
+  @Prop({ type: Object })
+  correlation?: CorrelationSettings;
 
   @Prop({ type: Object, required: true })
   startFrom: StartFrom;

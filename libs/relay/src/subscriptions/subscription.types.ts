@@ -64,6 +64,8 @@ export interface SubscriptionSource {
   pipeline: Record<string, unknown>[];
   fullDocument: FullDocumentMode;
   fullDocumentBeforeChange: FullDocumentBeforeChangeMode;
+  /** The service that owns the watched collections (the journal's `sourceService`). */
+  ownerService?: string;
 }
 
 export interface ProviderHandlerSpec {
@@ -105,6 +107,32 @@ export interface DeadLetterSettings {
   retentionDays: number;
 }
 
+/** The event journal of a subscription (see `libs/relay/src/journal`). */
+export interface JournalSettings {
+  enabled: boolean;
+  /** Records expire this many hours after the event completed (TTL). */
+  retentionHours: number;
+  /** Fraction of events journaled, 0 < sampleRate <= 1 (sampled per correlation id). */
+  sampleRate: number;
+  /** Business fields recorded per event: name → path into the change event. */
+  fields: Record<string, string>;
+}
+
+export const DEFAULT_JOURNAL_SETTINGS: JournalSettings = {
+  enabled: false,
+  retentionHours: 24,
+  sampleRate: 1,
+  fields: {},
+};
+
+/** How events are tied to a business process: paths into the change event. */
+export interface CorrelationSettings {
+  /** e.g. `fullDocument.orderId`: events with the same value share a correlation id. */
+  idPath: string;
+  /** Optional process id (e.g. the process type or instance). */
+  processPath?: string;
+}
+
 export interface StartFrom {
   position: StartPosition;
   /** position=timestamp: the wall-clock time to start at. */
@@ -130,6 +158,9 @@ export interface Subscription {
   delivery: DeliverySettings;
   retry: RetrySettings;
   deadLetter: DeadLetterSettings;
+  /** Missing on subscriptions stored before the journal existed (read as disabled). */
+  journal?: JournalSettings;
+  correlation?: CorrelationSettings;
   startFrom: StartFrom;
   /**
    * Where a worker starts when there is no checkpoint: the cluster time at which the

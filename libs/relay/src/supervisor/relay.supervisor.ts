@@ -10,6 +10,7 @@ import { InstancesRepository } from '../instances/instances.repository';
 import type { Instance } from '../instances/instance.types';
 import { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
+import { JournalWriter } from '../journal/journal.writer';
 import { MetricsRecorder } from '../metrics/metrics.recorder';
 import {
   CHANGE_RELAY_OPTIONS,
@@ -85,6 +86,7 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly registry: HandlerRegistry,
     private readonly workerFactory: SubscriptionWorkerFactory,
     private readonly metrics: MetricsRecorder,
+    private readonly journal: JournalWriter,
     private readonly commands: CommandsRepository,
     metadata: MetadataWatchRepository,
   ) {
@@ -132,7 +134,10 @@ export class RelaySupervisor implements OnApplicationBootstrap, BeforeApplicatio
     const removal = this.instances.remove(this.options.instanceId).catch((error: Error) => {
       this.logger.warn(`Could not remove instance ${this.options.instanceId}: ${error.message}`);
     });
-    await settlesWithin(Promise.all([removal, this.metrics.flush()]), SHUTDOWN_STEP_MS);
+    await settlesWithin(
+      Promise.all([removal, this.metrics.flush(), this.journal.flush()]),
+      SHUTDOWN_STEP_MS,
+    );
     this.phase = 'stopped';
   }
 

@@ -4,6 +4,7 @@ import type { DeadLettersRepository } from '../dead-letters/dead-letters.reposit
 import type { DeadLetterError, DeadLetterPosition } from '../dead-letters/dead-letter.types';
 import { isBatchHandler, type AnyEventHandler } from '../handlers/handler.types';
 import { eventIdOf, toEnvelope, type RawChangeEvent } from '../source/change-event.mapper';
+import { correlationOf } from '../journal/journal.correlation';
 import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
 import type { Subscription } from '../subscriptions/subscription.types';
 
@@ -20,13 +21,24 @@ export function engineHandlerFor(
   const seen = builtIn ? subscription : withoutSecrets(subscription);
   return async (events, ctx) => {
     const envelopes = events.map((event) => toEnvelope(event.payload, subscription, event.attempt));
-    const handlerContext = { signal: ctx.signal, attempt: ctx.attempt, subscription: seen };
+    const handlerContext = {
+      signal: ctx.signal,
+      attempt: ctx.attempt,
+      subscription: seen,
+      correlationIds: events.map(
+        (event, index) =>
+          correlationOf(event.payload, envelopes[index].id, subscription.correlation).correlationId,
+      ),
+    };
     if (isBatchHandler(handler)) {
       await handler.handleBatch(envelopes, handlerContext);
       return;
     }
-    for (const envelope of envelopes) {
-      await handler.handle(envelope, handlerContext);
+    for (const [index, envelope] of envelopes.entries()) {
+      await handler.handle(envelope, {
+        ...handlerContext,
+        correlationIds: [handlerContext.correlationIds[index]],
+      });
     }
   };
 }

@@ -9,6 +9,7 @@ import { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import type { AnyEventHandler } from '../handlers/handler.types';
+import { JournalWriter } from '../journal/journal.writer';
 import { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
 import { MetricsRecorder } from '../metrics/metrics.recorder';
@@ -39,6 +40,7 @@ export class SubscriptionWorkerFactory {
     private readonly registry: HandlerRegistry,
     private readonly sources: WorkerSourceFactory,
     private readonly metrics: MetricsRecorder,
+    private readonly journal: JournalWriter,
     private readonly commands: CommandsRepository,
     private readonly commandHandlers: OwnerCommandRegistry,
     private readonly budget: BufferBudget,
@@ -57,6 +59,7 @@ export class SubscriptionWorkerFactory {
       subscriptions: this.subscriptions,
       deadLetters: this.deadLetters,
       metrics: this.metrics,
+      journal: this.journal,
       commands: this.commands,
       commandHandlers: this.commandHandlers,
       budget: this.budget,

@@ -15,6 +15,7 @@ import type { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { checkpointBelongsTo, type StreamPosition } from '../checkpoints/checkpoint.types';
 import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import type { AnyEventHandler } from '../handlers/handler.types';
+import type { JournalWriter } from '../journal/journal.writer';
 import type { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
 import type { MetricsRecorder } from '../metrics/metrics.recorder';
@@ -45,6 +46,8 @@ export interface SubscriptionWorkerDeps {
   subscriptions: SubscriptionsRepository;
   deadLetters: DeadLettersRepository;
   metrics: MetricsRecorder;
+  /** Journals handled events of subscriptions with `journal.enabled` (off the delivery path). */
+  journal: JournalWriter;
   commands: CommandsRepository;
   commandHandlers: OwnerCommandRegistry;
   /** The process-wide budget of buffered events; each engine life takes a share. */
@@ -285,6 +288,7 @@ export class SubscriptionWorker {
         this.deps.metrics.hooksFor(subscription.name, subscription.serviceName, () =>
           this.engine?.stats(),
         ),
+        this.deps.journal.hooksFor(subscription) ?? {},
       ),
       options: engineOptionsFor(subscription, handler, options),
       // The engine leaves its share when it is stopped or drained.
@@ -398,6 +402,7 @@ export class SubscriptionWorker {
    */
   private async finish(exit: WorkerExit): Promise<WorkerExit> {
     this.deps.metrics.detach(this.name);
+    this.deps.journal.detach(this.name);
     if (this.stopMode === 'halt') {
       return { reason: 'halted' };
     }

@@ -3,6 +3,7 @@ import { ChangeHandler } from '../change-handler.decorator';
 import type { BatchEventHandler, HandlerContext } from '../handler.types';
 import { Optional } from '@nestjs/common';
 import { NonRetryableError } from '@app/delivery';
+import { traceparentOf } from '../../journal/journal.correlation';
 import { SecretCipher, SecretCipherError } from '../../secrets/secret-cipher';
 import { WebhookDeliveryError, WebhookRejectedError, isRetryableStatus } from './webhook.errors';
 import { webhookMessage } from './webhook.payload';
@@ -41,12 +42,15 @@ export class WebhookHandler implements BatchEventHandler {
     }
     const message = webhookMessage(events, ctx.subscription.delivery.batchSize > 1);
     const timestamp = Math.floor(Date.now() / 1000);
+    const correlationId = ctx.correlationIds?.[0] ?? events[0]?.id ?? message.id;
     const headers: Record<string, string> = {
       ...this.openAll(spec.headers, ctx.subscription.name),
       'content-type': 'application/json',
       'user-agent': 'change-relay',
       'webhook-id': message.id,
       'webhook-timestamp': String(timestamp),
+      'x-correlation-id': correlationId,
+      traceparent: traceparentOf(correlationId, message.id, ctx.attempt),
     };
     if (spec.secret) {
       headers['webhook-signature'] = signWebhook(

@@ -1,0 +1,340 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { MongoClient } from 'mongodb';
+import { JOURNAL_COLLECTION, traceparentOf, type JournalRecord } from '@app/relay';
+import {
+  WebhookReceiver,
+  connectTestClient,
+  sharedBackendUri,
+  uniqueDbName,
+  waitFor,
+} from '@app/testing';
+import { InventoryModule } from '../apps/inventory-service/src/inventory.module';
+import { startRelay, type RelayServer } from './support/relay-server';
+
+const ORDERS = 200;
+const orderId = (i: number) => `order-${String(i).padStart(3, '0')}`;
+const FAILING = new Set(Array.from({ length: 10 }, (_, i) => orderId(10 + i * 17)));
+const UNFINISHED = new Set(Array.from({ length: 5 }, (_, i) => orderId(5 + i * 40)));
+const SEQUENCE = 'inventory:insert:orders -> shipping:insert:reservations';
+
+interface ProcessBody {
+  correlationId: string;
+  status: string;
+  start: string;
+  end: string | null;
+  durationMs: number;
+  sequence: string;
+  eventCount: number;
+  services: string[];
+  collections: string[];
+  delivered: number;
+  failed: number;
+  pending: number;
+  businessValues: Record<string, number>;
+}
+
+/**
+ * Acceptance of the event journal: the example flow orders → inventory (the inventory service's
+ * provider handler, embedded in its own runtime) → shipping (a webhook), one correlation path,
+ * 200 processes of which 10 fail at shipping and 5 stay unfinished (shipping keeps answering
+ * 503 and the events wait for their retry).
+ */
+describe('Event journal and process analytics (orders → inventory → shipping)', () => {
+  const meta = uniqueDbName('meta');
+  const shopDb = uniqueDbName('shop');
+  const inventoryDb = uniqueDbName('inventory');
+  let server: RelayServer;
+  let inventory: TestingModule;
+  let receiver: WebhookReceiver;
+  let client: MongoClient;
+
+  const journal = () => client.db(meta).collection<JournalRecord>(JOURNAL_COLLECTION);
+  const orderOf = (request: { json: unknown }) =>
+    (request.json as { fullDocument?: { orderId?: string } }).fullDocument?.orderId ?? '';
+
+  beforeAll(async () => {
+    [server, receiver, client] = await Promise.all([
+      startRelay({ MONGODB_DB: meta }),
+      WebhookReceiver.start(),
+      connectTestClient(),
+    ]);
+    receiver.respondWith({ status: 400, when: (r) => FAILING.has(orderOf(r)) });
+    receiver.respondWith({ status: 503, when: (r) => UNFINISHED.has(orderOf(r)) });
+    inventory = await Test.createTestingModule({
+      imports: [
+        InventoryModule.forRoot(
+          {
+            mongodbUri: sharedBackendUri(),
+            metadataDb: meta,
+            inventoryDb,
+            instanceId: 'inventory-journal',
+            leaseTtlMs: 3_000,
+            secretKeys: [],
+            webhookAllowPrivate: false,
+            webhookAllowedHosts: [],
+          },
+          { reconcileIntervalMs: 500, maxAwaitTimeMs: 100, journalFlushIntervalMs: 200 },
+        ),
+      ],
+    }).compile();
+    await inventory.init();
+  });
+
+  afterAll(async () => {
+    await Promise.all([inventory?.close(), server?.close(), receiver?.close()]);
+    await client?.close();
+  });
+
+  it('refuses bad journal, correlation and owner settings with a 400 naming the field', async () => {
+    const base = {
+      name: 'bad-journal',
+      source: { database: shopDb, collections: ['orders'] },
+      handler: { type: 'provider', name: 'inventory.reserve-stock' },
+    };
+    const cases: [object, string][] = [
+      [{ journal: { enabled: true, sampleRate: 0 } }, 'journal.sampleRate'],
+      [{ journal: { retentionHours: 0 } }, 'journal.retentionHours'],
+      [{ journal: { fields: { total: 'fullDocument..total' } } }, 'journal.fields'],
+      [{ journal: { fields: { 'order.total': 'fullDocument.total' } } }, 'journal.fields'],
+      [{ correlation: { idPath: '$fullDocument' } }, 'correlation.idPath'],
+      [{ correlation: { processPath: 'fullDocument.flow' } }, 'correlation.idPath'],
+      [{ source: { ...base.source, ownerService: 'bad service' } }, 'source.ownerService'],
+    ];
+    for (const [change, field] of cases) {
+      const response = await server.api.createSubscription({ ...base, ...change }).expect(400);
+      expect(JSON.stringify(response.body.details)).toContain(field);
+    }
+    const badRange = await server.api.http.get('/api/v1/analytics/processes?range=1y').expect(400);
+    expect(JSON.stringify(badRange.body.details)).toContain('range');
+    await server.api.http.get('/api/v1/analytics/interactions?range=31d').expect(400);
+  });
+
+  it('reports every process with its status, sequence and duration, and the two service edges', async () => {
+    await server.api
+      .createSubscription({
+        name: 'orders-to-inventory',
+        serviceName: 'inventory',
+        source: {
+          database: shopDb,
+          collections: ['orders'],
+          operationTypes: ['insert'],
+          ownerService: 'orders',
+        },
+        handler: { type: 'provider', name: 'inventory.reserve-stock' },
+        journal: { enabled: true, fields: { orderTotal: 'fullDocument.total' } },
+        correlation: { idPath: 'fullDocument.orderId' },
+      })
+      .expect(201);
+    const shipping = await server.api
+      .createSubscription({
+        name: 'reservations-to-shipping',
+        serviceName: 'shipping',
+        source: {
+          database: inventoryDb,
+          collections: ['reservations'],
+          operationTypes: ['insert'],
+          ownerService: 'inventory',
+        },
+        handler: { type: 'webhook', url: receiver.urlFor('/shipping') },
+        // The unfinished ones wait ten minutes for their next attempt.
+        retry: { maxAttempts: 5, initialDelayMs: 600_000, maxDelayMs: 600_000, jitter: 'none' },
+        journal: { enabled: true },
+        correlation: { idPath: 'fullDocument.orderId' },
+      })
+      .expect(201);
+    expect(shipping.body.journal).toEqual({
+      enabled: true,
+      retentionHours: 24,
+      sampleRate: 1,
+      fields: {},
+    });
+    expect(shipping.body.correlation).toEqual({ idPath: 'fullDocument.orderId' });
+    expect(shipping.body.source.ownerService).toBe('inventory');
+
+    const orders = client.db(shopDb).collection('orders');
+    const totals = new Map<string, number>();
+    for (let i = 0; i < ORDERS; i += 1) {
+      const id = orderId(i);
+      totals.set(id, 10 + i);
+      await orders.insertOne({
+        _id: id as never,
+        orderId: id,
+        sku: 'sku-1',
+        quantity: 1,
+        total: 10 + i,
+      });
+    }
+
+    const summaryOf = async () =>
+      (await server.api.http.get('/api/v1/analytics/processes?range=1h&limit=1000').expect(200))
+        .body as { summary: Record<string, unknown>; processes: ProcessBody[]; to: string };
+    const page = await waitFor(
+      async () => {
+        const body = await summaryOf();
+        const s = body.summary;
+        return (
+          s.total === 200 && s.success === 185 && s.failed === 10 && s.inProgress === 5 && body
+        );
+      },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        description: '185 successful, 10 failed, 5 in progress',
+      },
+    );
+
+    // Exactly the processes we made fail or stall, each with the expected sequence and counts.
+    const byId = new Map(page.processes.map((p) => [p.correlationId, p]));
+    expect(byId.size).toBe(ORDERS);
+    for (const [id, process] of byId) {
+      const expected = FAILING.has(id) ? 'Failed' : UNFINISHED.has(id) ? 'In Progress' : 'Success';
+      expect({ id, status: process.status }).toEqual({ id, status: expected });
+      expect(process).toMatchObject({
+        sequence: SEQUENCE,
+        eventCount: 2,
+        services: ['inventory', 'orders', 'shipping'],
+        collections: ['orders', 'reservations'],
+        delivered: expected === 'Success' ? 2 : 1,
+        failed: expected === 'Failed' ? 1 : 0,
+        pending: expected === 'In Progress' ? 1 : 0,
+        businessValues: { orderTotal: totals.get(id) },
+      });
+    }
+
+    // Durations: first change → last completion, as the journal recorded them.
+    const records = await journal().find({}).toArray();
+    const expectedDuration = new Map<string, number>();
+    for (const id of byId.keys()) {
+      const own = records.filter((r) => r.correlationId === id);
+      const start = Math.min(...own.map((r) => (r.changedAt ?? r.receivedAt).getTime()));
+      const end = UNFINISHED.has(id)
+        ? new Date(page.to).getTime()
+        : Math.max(...own.map((r) => r.completedAt!.getTime()));
+      expectedDuration.set(id, end - start);
+      expect({ id, durationMs: byId.get(id)!.durationMs }).toEqual({ id, durationMs: end - start });
+      expect(new Date(byId.get(id)!.start).getTime()).toBe(start);
+    }
+    const finished = [...byId.keys()].filter((id) => !UNFINISHED.has(id));
+    const average =
+      finished.reduce((sum, id) => sum + expectedDuration.get(id)!, 0) / finished.length;
+    expect(page.summary.averageDurationMs).toBeCloseTo(average, 6);
+    expect(page.summary.businessValues).toEqual({
+      orderTotal: [...totals.values()].reduce((a, b) => a + b, 0),
+    });
+    const top = page.summary.top as ProcessBody[];
+    expect(top).toHaveLength(10);
+    expect(top.map((p) => p.durationMs)).toEqual(
+      [...expectedDuration.values()].sort((a, b) => b - a).slice(0, 10),
+    );
+
+    // Filters.
+    const failed = await server.api.http
+      .get('/api/v1/analytics/processes?range=1h&status=failed&limit=1000')
+      .expect(200);
+    expect(failed.body.processes.map((p: ProcessBody) => p.correlationId).sort()).toEqual(
+      [...FAILING].sort(),
+    );
+    const stuck = await server.api.http
+      .get('/api/v1/analytics/processes?range=1h&stuckAfter=1s&limit=1000')
+      .expect(200);
+    expect(stuck.body.processes.map((p: ProcessBody) => p.correlationId).sort()).toEqual(
+      [...UNFINISHED].sort(),
+    );
+    const ofShipping = await server.api.http
+      .get('/api/v1/analytics/processes?range=1h&service=shipping&status=success&limit=1')
+      .expect(200);
+    expect(ofShipping.body.summary.total).toBe(185);
+    expect(ofShipping.body.processes).toHaveLength(1);
+
+    // One process's timeline.
+    const failing = [...FAILING][0];
+    const timeline = await server.api.http
+      .get(`/api/v1/analytics/processes/${failing}`)
+      .expect(200);
+    expect(timeline.body.process).toMatchObject({ correlationId: failing, status: 'Failed' });
+    expect(
+      timeline.body.events.map((e: Record<string, unknown>) => [
+        e.service,
+        e.collection,
+        e.outcome,
+      ]),
+    ).toEqual([
+      ['inventory', 'orders', 'delivered'],
+      ['shipping', 'reservations', 'dead-lettered'],
+    ]);
+    expect(timeline.body.events[1].error).toContain('answered 400');
+    await server.api.http.get('/api/v1/analytics/processes/no-such-process').expect(404);
+
+    // The two edges, exact.
+    const interactions = await server.api.http
+      .get('/api/v1/analytics/interactions?range=24h')
+      .expect(200);
+    expect(interactions.body.edges).toEqual([
+      expect.objectContaining({
+        sourceService: 'orders',
+        service: 'inventory',
+        collection: 'orders',
+        operationType: 'insert',
+        count: 200,
+        successRate: 1,
+        failed: 0,
+        perMinute: 200 / (24 * 60),
+      }),
+      expect.objectContaining({
+        sourceService: 'inventory',
+        service: 'shipping',
+        collection: 'reservations',
+        operationType: 'insert',
+        count: 195,
+        successRate: 185 / 195,
+        failed: 10,
+      }),
+    ]);
+    for (const edge of interactions.body.edges as Record<string, number>[]) {
+      expect(edge.totalBytes).toBeCloseTo(edge.avgBytes * edge.count, 6);
+      expect(edge.maxHandlingMs).toBeGreaterThanOrEqual(edge.avgHandlingMs);
+    }
+
+    // The same as a dependency graph over GraphQL.
+    const { data, errors } = await server.api.graphql(`{
+      analyticsInteractions(range: "24h") {
+        nodes { service handled emitted }
+        edges { sourceService service count successRate }
+      }
+      analyticsProcesses(range: "1h", status: "in-progress") {
+        summary { total inProgress }
+        processes { correlationId sequence }
+      }
+    }`);
+    expect(errors).toBeUndefined();
+    expect(data.analyticsInteractions.nodes).toEqual([
+      { service: 'inventory', handled: 200, emitted: 195 },
+      { service: 'orders', handled: 0, emitted: 200 },
+      { service: 'shipping', handled: 195, emitted: 0 },
+    ]);
+    expect(data.analyticsProcesses.summary).toEqual({ total: 5, inProgress: 5 });
+    expect(
+      data.analyticsProcesses.processes.every((p: ProcessBody) => p.sequence === SEQUENCE),
+    ).toBe(true);
+  });
+
+  it('sends x-correlation-id and a W3C traceparent derived from it with each webhook', async () => {
+    const delivered = receiver.requests.filter((r) => r.path === '/shipping' && r.status === 200);
+    expect(delivered.length).toBeGreaterThanOrEqual(185);
+    for (const request of delivered) {
+      const id = orderOf(request);
+      expect(request.headers['x-correlation-id']).toBe(id);
+      const traceparent = String(request.headers.traceparent);
+      expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(traceparent.split('-')[1]).toBe(traceparentOf(id, 'x', 1).split('-')[1]);
+    }
+  });
+
+  it('counts journal drops in /metrics', async () => {
+    const metrics = await server.api.http.get('/metrics').expect(200);
+    expect(metrics.text).toContain('# TYPE change_relay_journal_records_dropped_total counter');
+    expect(metrics.text).toMatch(
+      /change_relay_journal_records_written_total\{subscription="reservations-to-shipping",service="shipping"\} \d+/,
+    );
+  });
+});
