@@ -53,6 +53,9 @@ export class SubscriptionRecord {
   @Prop({ type: Object, required: true })
   startAtOperationTime: Timestamp;
 
+  @Prop({ type: Boolean })
+  snapshotFirst?: boolean;
+
   @Prop({ type: Number })
   epoch?: number;
 
