@@ -284,9 +284,9 @@ describe('Subscriptions API contract (REST and GraphQL)', () => {
       ],
       [
         'an unknown start position',
-        { ...valid, startFrom: { position: 'snapshot' } },
+        { ...valid, startFrom: { position: 'yesterday' } },
         'startFrom.position',
-        'must be one of: now, timestamp',
+        'must be one of: now, timestamp, snapshot',
       ],
       [
         'position=timestamp without a timestamp',

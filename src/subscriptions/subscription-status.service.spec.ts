@@ -99,6 +99,7 @@ describe(describeStatus.name, () => {
         updatedAt: new Date(now.getTime() - 1_500),
         ageMs: 1_500,
         clusterTime: new Date((seconds(now) - 3) * 1000),
+        kind: 'token',
       },
       lagMs: 3_000,
       counters: {
@@ -187,7 +188,7 @@ describe(describeStatus.name, () => {
     );
     expect(status.state).toBe('stale');
     expect(status.warnings).toEqual([
-      'Stale: ChangeStreamHistoryLost: too old. Reset it to start again from now (changes since the last checkpoint at 2026-03-01T11:00:00.000Z would be skipped).',
+      'Stale: ChangeStreamHistoryLost: too old. Reset it to start again from now, or resync it to copy the current documents and lose nothing (changes since the last checkpoint at 2026-03-01T11:00:00.000Z would be skipped).',
     ]);
   });
 

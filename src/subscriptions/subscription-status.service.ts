@@ -20,6 +20,7 @@ import { ClusterClock } from './cluster-clock';
 import type { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
 import type {
   ActualState,
+  SnapshotProgressView,
   SubscriptionStatusView,
   WorkerErrorView,
 } from './dto/subscription-status.model';
@@ -154,8 +155,10 @@ export function describeStatus(sources: StatusSources): SubscriptionStatusView {
           clusterTime: current.position.clusterTime
             ? timestampToDate(current.position.clusterTime)
             : undefined,
+          kind: current.position.kind,
         }
       : undefined,
+    snapshot: snapshotProgress(subscription, current),
     lagMs,
     counters: { ...(totals?.counters ?? emptyCounters()) },
     lastError: latestError(lease?.status.lastError, totals?.lastError),
@@ -174,7 +177,9 @@ function warningsFor(status: SubscriptionStatusView, subscription: Subscription)
     const since = subscription.stale.lastCheckpointAt
       ? ` (changes since the last checkpoint at ${subscription.stale.lastCheckpointAt.toISOString()} would be skipped)`
       : '';
-    warnings.push(`Stale: ${subscription.stale.reason}. Reset it to start again from now${since}.`);
+    warnings.push(
+      `Stale: ${subscription.stale.reason}. Reset it to start again from now, or resync it to copy the current documents and lose nothing${since}.`,
+    );
     return warnings;
   }
   if (subscription.desiredState === 'paused') {
@@ -193,6 +198,54 @@ function warningsFor(status: SubscriptionStatusView, subscription: Subscription)
     warnings.push(`The worker is restarting after an error: ${status.lastError.message}`);
   }
   return warnings;
+}
+
+/**
+ * The copy in progress: from a snapshot checkpoint that still has collections to copy, or, before
+ * the first checkpoint, the copy a snapshot-first subscription is about to make.
+ */
+export function snapshotProgress(
+  subscription: Subscription,
+  checkpoint: Checkpoint | null,
+): SnapshotProgressView | undefined {
+  if (!checkpoint) {
+    return subscription.snapshotFirst
+      ? {
+          streamFrom: timestampToDate(subscription.startAtOperationTime),
+          collections: [],
+          copied: 0,
+        }
+      : undefined;
+  }
+  const position = checkpoint.position;
+  if (position.kind !== 'snapshot') {
+    return undefined;
+  }
+  const collections = position.collections ?? [];
+  if (collections.length > 0 && collections.every((collection) => collection.done)) {
+    return undefined;
+  }
+  const startedAt = position.startedAt instanceof Date ? position.startedAt : undefined;
+  const elapsedS = startedAt ? (checkpoint.updatedAt.getTime() - startedAt.getTime()) / 1000 : 0;
+  const ratePerSecond = elapsedS > 0 ? position.copied / elapsedS : undefined;
+  const remaining =
+    position.estimate !== undefined ? Math.max(0, position.estimate - position.copied) : undefined;
+  return {
+    streamFrom: timestampToDate(position.clusterTime),
+    ...(startedAt ? { startedAt } : {}),
+    collections: collections.map((collection) => ({
+      collection: collection.coll,
+      copied: collection.copied,
+      ...(collection.estimate !== undefined ? { estimate: collection.estimate } : {}),
+      done: collection.done,
+    })),
+    copied: position.copied,
+    ...(position.estimate !== undefined ? { estimate: position.estimate } : {}),
+    ...(ratePerSecond !== undefined ? { ratePerSecond: Math.round(ratePerSecond * 10) / 10 } : {}),
+    ...(ratePerSecond && remaining !== undefined
+      ? { etaSeconds: Math.round(remaining / ratePerSecond) }
+      : {}),
+  };
 }
 
 /** The more recent of the stream's error (on the lease) and the last delivery error (metrics). */

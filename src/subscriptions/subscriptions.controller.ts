@@ -29,6 +29,7 @@ import { LiveWorkerView } from './dto/live-worker.model';
 import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
 import { SubscriptionStatusView } from './dto/subscription-status.model';
 import { SubscriptionView } from './dto/subscription.model';
+import { RewindSubscriptionInput } from './dto/rewind-subscription.input';
 import { UpdateSubscriptionInput } from './dto/update-subscription.input';
 import { LiveWorkerService } from './live-worker.service';
 import { SubscriptionStatusService } from './subscription-status.service';
@@ -142,6 +143,40 @@ export class SubscriptionsController {
     @CurrentPrincipal() caller: Principal,
   ): Promise<SubscriptionView> {
     return this.subscriptions.reset(name, caller);
+  }
+
+  @Post(':name/resync')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary:
+      'Copy the existing documents again (snapshot events), then stream from the time of this request; also the way out of stale that loses nothing',
+  })
+  @ApiOkResponse({ type: SubscriptionView })
+  @RequireRole('operator')
+  resync(
+    @Param('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.resync(name, caller);
+  }
+
+  @Post(':name/rewind')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Deliver again from a past time; events after it arrive again (duplicates expected)',
+  })
+  @ApiOkResponse({ type: SubscriptionView })
+  @ApiBadRequestResponse({ description: 'timestamp missing, not a date, or in the future' })
+  @ApiPreconditionFailedResponse({
+    description: "The time is older than the oplog's first entry; the message gives the window",
+  })
+  @RequireRole('operator')
+  rewind(
+    @Param('name') name: string,
+    @Body() input: RewindSubscriptionInput,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.subscriptions.rewind(name, input, caller);
   }
 
   @Get(':name/status')

@@ -1,4 +1,4 @@
-import { DomainError, type ErrorDetail } from '@app/relay';
+import { DomainError, type ErrorDetail, type OplogWindowReading } from '@app/relay';
 
 /** The domain errors of the subscriptions API; mapped to HTTP and GraphQL in src/common/errors. */
 export const SubscriptionErrors = {
@@ -28,7 +28,19 @@ export const SubscriptionErrors = {
   staleNeedsReset: (name: string, reason: string) =>
     new DomainError(
       'FAILED_PRECONDITION',
-      `Subscription "${name}" is stale (${reason}); resuming would skip events. Reset it to start again from now`,
+      `Subscription "${name}" is stale (${reason}); resuming would skip events. Reset it to start again from now, or resync it`,
+    ),
+
+  historyUnavailable: (name: string, timestamp: Date, window: OplogWindowReading) =>
+    new DomainError(
+      'FAILED_PRECONDITION',
+      `Cannot rewind subscription "${name}" to ${timestamp.toISOString()}: the oplog's first entry is at ${window.firstAt.toISOString()}; the available window is ${window.firstAt.toISOString()} to ${window.lastAt.toISOString()}`,
+      [
+        {
+          field: 'timestamp',
+          reason: `older than the oplog's first entry; the available window is ${window.firstAt.toISOString()} to ${window.lastAt.toISOString()}`,
+        },
+      ],
     ),
 
   notRunning: (name: string, state: string) =>

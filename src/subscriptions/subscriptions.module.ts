@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
+import { OplogModule } from '../oplog/oplog.module';
 import { ClusterClock } from './cluster-clock';
 import { LiveWorkerService } from './live-worker.service';
 import { SubscriptionStatusService } from './subscription-status.service';
@@ -13,7 +14,7 @@ import { SubscriptionsService } from './subscriptions.service';
  * from the global ChangeRelayModule.
  */
 @Module({
-  imports: [InstancesModule],
+  imports: [InstancesModule, OplogModule],
   controllers: [SubscriptionsController, SubscriptionStatusesController],
   providers: [
     SubscriptionsService,

@@ -6,6 +6,7 @@ import { LiveWorkerView } from './dto/live-worker.model';
 import { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
 import { SubscriptionStatusView } from './dto/subscription-status.model';
 import { SubscriptionView } from './dto/subscription.model';
+import { RewindSubscriptionInput } from './dto/rewind-subscription.input';
 import { UpdateSubscriptionInput } from './dto/update-subscription.input';
 import { LiveWorkerService } from './live-worker.service';
 import { SubscriptionStatusService } from './subscription-status.service';
@@ -128,5 +129,30 @@ export class SubscriptionsResolver {
     @CurrentPrincipal() caller: Principal,
   ): Promise<SubscriptionView> {
     return this.service.reset(name, caller);
+  }
+
+  @Mutation(() => SubscriptionView, {
+    description:
+      'Copy the existing documents again (snapshot events), then stream from the time of the request; also for a stale subscription',
+  })
+  @RequireRole('operator')
+  resyncSubscription(
+    @Args('name') name: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.service.resync(name, caller);
+  }
+
+  @Mutation(() => SubscriptionView, {
+    description:
+      'Deliver again from a past time (duplicates expected); refused when the oplog no longer reaches back that far',
+  })
+  @RequireRole('operator')
+  rewindSubscription(
+    @Args('name') name: string,
+    @Args('input') input: RewindSubscriptionInput,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<SubscriptionView> {
+    return this.service.rewind(name, input, caller);
   }
 }

@@ -13,11 +13,14 @@ import {
   WebhookTargetPolicy,
   type Subscription,
 } from '@app/relay';
+import type { Timestamp } from 'bson';
+import { OplogWindowService } from '../oplog/oplog-window.service';
 import { AuthErrors } from '../auth/auth.errors';
 import { canAccessService, type Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { ClusterClock, timestampAt } from './cluster-clock';
 import type { CreateSubscriptionInput } from './dto/create-subscription.input';
+import type { RewindSubscriptionInput } from './dto/rewind-subscription.input';
 import type { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
 import type { SubscriptionView } from './dto/subscription.model';
 import type { UpdateSubscriptionInput } from './dto/update-subscription.input';
@@ -54,6 +57,7 @@ export class SubscriptionsService {
     private readonly config: AppConfig,
     private readonly cipher: SecretCipher,
     private readonly targets: WebhookTargetPolicy,
+    private readonly oplog: OplogWindowService,
     @Optional() private readonly supervisor?: RelaySupervisor,
   ) {}
 
@@ -74,6 +78,7 @@ export class SubscriptionsService {
       handler: sealHandler(definition.handler, this.cipher, draft.handler.publicHeaders ?? []),
       startAtOperationTime,
       epoch: nextEpoch(),
+      ...(draft.startFrom.position === 'snapshot' ? { snapshotFirst: true } : {}),
       createdBy: caller.id,
       desiredState: 'active',
       revision: 1,
@@ -173,17 +178,73 @@ export class SubscriptionsService {
    * choice.
    */
   async reset(name: string, caller: Principal): Promise<SubscriptionView> {
-    const startAtOperationTime = await this.clock.now();
-    const reset = await this.mutate(name, caller, (current) => {
-      const { stale: _cleared, ...rest } = current;
-      return { ...rest, startAtOperationTime, epoch: nextEpoch(current.epoch) };
+    const reset = await this.restart(name, caller, await this.clock.now(), false);
+    this.logger.warn(`Subscription "${name}" reset: it starts again from now`);
+    return reset;
+  }
+
+  /**
+   * Copies the existing documents again (snapshot events), then streams from the cluster time
+   * read now: nothing written meanwhile is missed. Also the way out of `stale` that loses nothing.
+   */
+  async resync(name: string, caller: Principal): Promise<SubscriptionView> {
+    const resynced = await this.restart(name, caller, await this.clock.now(), true);
+    this.logger.warn(
+      `Subscription "${name}" resync: a snapshot of its collections, then the stream`,
+    );
+    return resynced;
+  }
+
+  /**
+   * Delivers again from a past time (events after it arrive again: duplicates are expected).
+   * Refused when the oplog no longer reaches back that far.
+   */
+  async rewind(
+    name: string,
+    input: RewindSubscriptionInput,
+    caller: Principal,
+  ): Promise<SubscriptionView> {
+    await this.find(name, caller);
+    const { timestamp } = input;
+    if (timestamp.getTime() > Date.now()) {
+      throw SubscriptionErrors.invalid([
+        { field: 'timestamp', reason: 'timestamp must not be in the future' },
+      ]);
+    }
+    const startAt = timestampAt(timestamp);
+    const window = await this.oplog.current();
+    if (window.available && startAt.lessThan(window.first)) {
+      throw SubscriptionErrors.historyUnavailable(name, timestamp, window);
+    }
+    const rewound = await this.restart(name, caller, startAt, false);
+    this.logger.warn(`Subscription "${name}" rewound to ${timestamp.toISOString()}`);
+    return rewound;
+  }
+
+  /**
+   * A new start (time, and a snapshot first or not) in a new epoch, without checkpoint or stale
+   * mark: workers of the old epoch are fenced off and restart from the new start.
+   */
+  private async restart(
+    name: string,
+    caller: Principal,
+    startAtOperationTime: Timestamp,
+    snapshotFirst: boolean,
+  ): Promise<SubscriptionView> {
+    const restarted = await this.mutate(name, caller, (current) => {
+      const { stale: _cleared, snapshotFirst: _previous, ...rest } = current;
+      return {
+        ...rest,
+        startAtOperationTime,
+        epoch: nextEpoch(current.epoch),
+        ...(snapshotFirst ? { snapshotFirst } : {}),
+      };
     });
     // Workers ignore a checkpoint of an earlier epoch (and their fenced writes are refused);
     // deleting it keeps the collection tidy and the status honest.
     await this.checkpoints.delete(name);
-    this.logger.warn(`Subscription "${name}" reset: it starts again from now`);
     this.nudgeSupervisor();
-    return toSubscriptionView(reset);
+    return toSubscriptionView(restarted);
   }
 
   /** A subscription outside the caller's services is as good as absent (its name is not confirmed). */

@@ -14,6 +14,11 @@ export class RecordingHandler implements EventHandler {
   readonly events: ChangeEventEnvelope[] = [];
 
   async handle(event: ChangeEventEnvelope): Promise<void> {
+    // A document may ask for a slow handler: `delayMs` before it is accepted.
+    const delayMs = (event.fullDocument as { delayMs?: unknown } | null | undefined)?.delayMs;
+    if (typeof delayMs === 'number' && delayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
     this.events.push(event);
   }
 

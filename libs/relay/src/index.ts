@@ -55,3 +55,4 @@ export { NonRetryableError } from '@app/delivery';
 // Runtime
 export * from './supervisor/relay.supervisor';
 export * from './source/change-event.mapper';
+export * from './history/oplog-window';

@@ -121,7 +121,7 @@ export class DeadLetterInput {
 export class StartFromInput {
   @EnumField({
     description:
-      'now: changes written after the subscription was created; timestamp: from startFrom.timestamp',
+      'now: changes written after the subscription was created; timestamp: from startFrom.timestamp; snapshot: the existing documents first (operationType snapshot), then the changes from the creation on',
     optional: true,
     defaultValue: SUBSCRIPTION_DEFAULTS.startFrom.position,
     values: StartPositionEnum.values,

@@ -56,6 +56,71 @@ export class CheckpointView {
     nullable: true,
   })
   clusterTime?: Date;
+
+  @OutputField(() => String, {
+    description:
+      'What the position is: token (after a change event), time (a start time), or snapshot (a copy in progress)',
+    swagger: { enum: ['token', 'time', 'snapshot'] },
+  })
+  kind: 'token' | 'time' | 'snapshot';
+}
+
+@ObjectType('SnapshotCollectionProgress')
+export class SnapshotCollectionView {
+  @OutputField(() => String, { description: 'Collection name' })
+  collection: string;
+
+  @OutputField(() => Float, { description: 'Documents delivered as snapshot events' })
+  copied: number;
+
+  @OutputField(() => Float, {
+    description: 'Matching documents counted when the snapshot started',
+    nullable: true,
+  })
+  estimate?: number;
+
+  @OutputField(() => Boolean, { description: 'Copied completely' })
+  done: boolean;
+}
+
+@ObjectType('SnapshotProgress', {
+  description: 'The copy of the existing documents (startFrom snapshot, resync), as checkpointed',
+})
+export class SnapshotProgressView {
+  @OutputField(() => GraphQLISODateTime, {
+    description: 'The cluster time the change stream continues from once the copy is done',
+  })
+  streamFrom: Date;
+
+  @OutputField(() => GraphQLISODateTime, {
+    description: 'When the copy began (its first owner)',
+    nullable: true,
+  })
+  startedAt?: Date;
+
+  @OutputField(() => [SnapshotCollectionView], {
+    description: 'Collections in copy order (empty until the copy has started)',
+    swagger: { type: [SnapshotCollectionView] },
+  })
+  collections: SnapshotCollectionView[];
+
+  @OutputField(() => Float, { description: 'Documents copied, all collections' })
+  copied: number;
+
+  @OutputField(() => Float, { description: 'Documents expected, all collections', nullable: true })
+  estimate?: number;
+
+  @OutputField(() => Float, {
+    description: 'Documents copied per second since the copy began',
+    nullable: true,
+  })
+  ratePerSecond?: number;
+
+  @OutputField(() => Float, {
+    description: 'Seconds until the copy is expected to finish, at that rate',
+    nullable: true,
+  })
+  etaSeconds?: number;
 }
 
 @ObjectType('SubscriptionStatus', {
@@ -98,6 +163,12 @@ export class SubscriptionStatusView {
 
   @OutputField(() => CheckpointView, { description: 'The persisted position', nullable: true })
   checkpoint?: CheckpointView;
+
+  @OutputField(() => SnapshotProgressView, {
+    description: 'While existing documents are being copied: the progress of the copy',
+    nullable: true,
+  })
+  snapshot?: SnapshotProgressView;
 
   @OutputField(() => Float, {
     description:

@@ -1,4 +1,4 @@
-import { Long } from 'bson';
+import { calculateObjectSize, Long } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors';
 import { findDocuments, matchingDocuments } from '../query/document-query';
 import {
@@ -8,6 +8,7 @@ import {
   toNumber,
   valuesAtPath,
 } from '../storage/bson-values';
+import { isOplogNamespace, OplogCollectionView, oplogStats } from '../oplog/oplog-collection';
 import type { CommandTable } from './command-context';
 import {
   assertHintExists,
@@ -27,6 +28,14 @@ function optionalNumber(value: unknown, field: string): number | undefined {
     );
   }
   return number;
+}
+
+/** 1 or -1 for a sort on `$natural` alone (or none), undefined for any other sort. */
+function naturalDirection(sort: Document | undefined): 1 | -1 | undefined {
+  if (sort === undefined || Object.keys(sort).length === 0) return 1;
+  const keys = Object.keys(sort);
+  if (keys.length !== 1 || keys[0] !== '$natural') return undefined;
+  return toNumber(sort.$natural, 1) < 0 ? -1 : 1;
 }
 
 /** find options that change results and that the emulator does not implement. */
@@ -49,9 +58,17 @@ export const readCommands: CommandTable = {
         throw notSupported(`find option '${option}'`);
       }
     }
-    const results = findDocuments(ctx.view(coll), command.filter as Document | undefined, {
+    let view = ctx.view(coll);
+    let sort = command.sort as Document | undefined;
+    if (isOplogNamespace(ctx.db, coll)) {
+      // Natural order is scanned in its direction, so a limit stops the scan early.
+      const natural = naturalDirection(sort);
+      view = new OplogCollectionView(ctx.server, natural ?? 1);
+      if (natural !== undefined) sort = undefined;
+    }
+    const results = findDocuments(view, command.filter as Document | undefined, {
       variables: letVariables(command),
-      sort: command.sort as Document | undefined,
+      sort,
       projection: command.projection as Document | undefined,
       skip,
       limit: limit || undefined,
@@ -121,6 +138,41 @@ export const readCommands: CommandTable = {
       else cursorsNotFound.push(Long.fromNumber(id));
     }
     return { cursorsKilled, cursorsNotFound, cursorsAlive: [], cursorsUnknown: [] };
+  },
+
+  /**
+   * Figures of a collection; for `local.oplog.rs` those of the bounded oplog (see oplogStats).
+   * Sizes of other collections are estimated from a sample of their documents.
+   */
+  collstats: (ctx) => {
+    if (isOplogNamespace(ctx.db, ctx.target)) return oplogStats(ctx.server);
+    const state = ctx.server.engine.catalog.get(ctx.db, ctx.target);
+    if (!state) {
+      throw new MongoCommandError(
+        ErrorCode.NamespaceNotFound,
+        `Collection [${ctx.db}.${ctx.target}] not found.`,
+      );
+    }
+    const count = state.docs.size;
+    let sampled = 0;
+    let bytes = 0;
+    for (const doc of state.docs.values()) {
+      bytes += calculateObjectSize(doc);
+      sampled += 1;
+      if (sampled >= 256) break;
+    }
+    const avgObjSize = sampled === 0 ? 0 : Math.round(bytes / sampled);
+    return {
+      ns: `${ctx.db}.${ctx.target}`,
+      size: avgObjSize * count,
+      count,
+      avgObjSize,
+      storageSize: avgObjSize * count,
+      capped: false,
+      nindexes: state.indexes.length,
+      totalIndexSize: 0,
+      indexSizes: {},
+    };
   },
 
   count: (ctx) => {

@@ -77,7 +77,7 @@ export class Oplog {
   /** Position of the newest dropped entry, if any were dropped. */
   lastDropped: TokenPosition | undefined;
 
-  constructor(private readonly capacity: number) {}
+  constructor(readonly capacity: number) {}
 
   /** Sequence number the next appended entry will get. */
   get nextSeq(): number {

@@ -3,7 +3,8 @@ import type { Timestamp } from 'bson';
 /**
  * Where a subscription's stream stands, tagged by kind, so the source factory can build the
  * right source from it: a change stream resumed after a token, or started at a cluster time.
- * (The history issue adds snapshot progress per collection.)
+ * Or a snapshot in progress: the existing documents copied collection by collection, then the
+ * change stream from the cluster time at which the snapshot started.
  */
 export type StreamPosition =
   | {
@@ -17,7 +18,38 @@ export type StreamPosition =
       kind: 'time';
       /** Start the stream at this cluster time (startAtOperationTime). */
       clusterTime: Timestamp;
-    };
+    }
+  | SnapshotPosition;
+
+/** How far the copy of one collection got. */
+export interface SnapshotCollectionProgress {
+  coll: string;
+  /** The `_id` of the last document read (copies go in `_id` order); absent before the first. */
+  lastId?: unknown;
+  done: boolean;
+  /** Documents delivered as snapshot events. */
+  copied: number;
+  /** Matching documents counted when the snapshot was planned. */
+  estimate?: number;
+}
+
+export interface SnapshotPosition {
+  kind: 'snapshot';
+  /**
+   * The cluster time read when the snapshot was asked for: the change stream starts there once
+   * every collection is copied, so a change written during the copy arrives (maybe twice, never
+   * zero times).
+   */
+  clusterTime: Timestamp;
+  /** Planned on the first read: the watched collections in copy order; absent until then. */
+  collections?: SnapshotCollectionProgress[];
+  /** Documents delivered as snapshot events, over all collections. */
+  copied: number;
+  /** Sum of the collections' estimates. */
+  estimate?: number;
+  /** When the snapshot began (rate and ETA). */
+  startedAt: Date;
+}
 
 /** The persisted watermark of settled events of one subscription. */
 export interface Checkpoint {

@@ -15,11 +15,19 @@ export interface UpdateDescription {
 
 /** What a handler receives for one change event (DESIGN.md section 5). */
 export interface ChangeEventEnvelope {
-  /** Stable event id (the resume token's `_data`): the same on every redelivery. */
+  /**
+   * Stable event id (the resume token's `_data`): the same on every redelivery. Snapshot events:
+   * `snapshot:<t>.<i>:<collection>:<_id as canonical Extended JSON>`.
+   */
   id: string;
   subscription: string;
   /** The subscription's service. */
   service: string;
+  /**
+   * MongoDB's operation type, or `snapshot` for a document copied by a snapshot (startFrom
+   * snapshot, resync): `documentKey` and `fullDocument` as read, `clusterTime` the time the
+   * change stream continues from after the copy.
+   */
   operationType: string;
   ns: ChangeNamespace;
   documentKey?: Record<string, unknown>;

@@ -3,6 +3,7 @@ import type { MongoClient } from 'mongodb';
 import type { StreamPosition } from '../checkpoints/checkpoint.types';
 import type { Subscription } from '../subscriptions/subscription.types';
 import { ChangeSource } from './change-source';
+import { SnapshotSource } from './snapshot-source';
 import type { WorkerSource } from './worker-source';
 
 export interface WorkerSourceRequest {
@@ -24,6 +25,17 @@ export interface WorkerSourceRequest {
 @Injectable()
 export class WorkerSourceFactory {
   create(request: WorkerSourceRequest): WorkerSource {
+    const { position } = request;
+    if (position.kind === 'snapshot') {
+      return new SnapshotSource({
+        client: request.client,
+        subscription: request.subscription,
+        start: position,
+        batchSize: request.batchSize,
+        stream: (clusterTime) =>
+          this.create({ ...request, position: { kind: 'time', clusterTime } }),
+      });
+    }
     return new ChangeSource({
       client: request.client,
       subscription: request.subscription,

@@ -61,6 +61,9 @@ export class SubscriptionRecord {
   @Prop({ type: Object, required: true })
   startAtOperationTime: Timestamp;
 
+  @Prop({ type: Boolean })
+  snapshotFirst?: boolean;
+
   @Prop({ type: Number })
   epoch?: number;
 

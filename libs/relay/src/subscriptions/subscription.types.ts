@@ -34,7 +34,7 @@ export type OrderingMode = (typeof ORDERING_MODES)[number];
 export const JITTER_MODES = ['full', 'none'] as const;
 export type JitterMode = (typeof JITTER_MODES)[number];
 
-export const START_POSITIONS = ['now', 'timestamp'] as const;
+export const START_POSITIONS = ['now', 'timestamp', 'snapshot'] as const;
 export type StartPosition = (typeof START_POSITIONS)[number];
 
 export const DESIRED_STATES = ['active', 'paused'] as const;
@@ -167,6 +167,12 @@ export interface Subscription {
    * subscription was created or reset (position=now), or the requested timestamp.
    */
   startAtOperationTime: Timestamp;
+  /**
+   * Set by `startFrom: snapshot` and by a resync: with no checkpoint of its epoch, the worker
+   * first copies the existing documents (snapshot events), then streams from
+   * `startAtOperationTime` (the cluster time read when the snapshot was asked for).
+   */
+  snapshotFirst?: boolean;
   /**
    * The stream generation: set at creation and raised by every reset (later also rewind and
    * resync). Checkpoints and runtime writes carry it; those of another epoch are ignored or

@@ -104,11 +104,12 @@ function toRecord(subscription: Subscription): SubscriptionRecord {
 }
 
 function fromRecord(record: SubscriptionRecord): Subscription {
-  const { _id, stale, createdBy, epoch, ...rest } = record;
+  const { _id, stale, createdBy, epoch, snapshotFirst, ...rest } = record;
   return {
     name: _id,
     ...rest,
     epoch: epoch ?? 0,
+    ...(snapshotFirst ? { snapshotFirst } : {}),
     ...(createdBy != null ? { createdBy } : {}),
     ...(stale != null ? { stale } : {}),
   };

@@ -217,7 +217,7 @@ export class SubscriptionWorker {
       let position: StreamPosition =
         claim.checkpoint && checkpointBelongsTo(claim.checkpoint, subscription)
           ? claim.checkpoint.position
-          : { kind: 'time', clusterTime: subscription.startAtOperationTime };
+          : initialPosition(subscription);
       let failures = 0;
       while (!this.stopMode) {
         const startedAt = Date.now();
@@ -419,4 +419,17 @@ export class SubscriptionWorker {
       });
     return exit;
   }
+}
+
+/** Where a subscription starts without a checkpoint of its epoch: a snapshot first, or the stream. */
+function initialPosition(subscription: Subscription): StreamPosition {
+  if (subscription.snapshotFirst) {
+    return {
+      kind: 'snapshot',
+      clusterTime: subscription.startAtOperationTime,
+      copied: 0,
+      startedAt: new Date(),
+    };
+  }
+  return { kind: 'time', clusterTime: subscription.startAtOperationTime };
 }
