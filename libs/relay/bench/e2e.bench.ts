@@ -196,7 +196,9 @@ async function throughput(ctx: Context): Promise<void> {
   for (let repeat = 1; repeat <= REPEATS; repeat += 1) {
     for (const variant of variants) {
       const db = ctx.client.db(`${ctx.dbPrefix}_${variant.name.replace(/-/g, '_')}_${repeat}`);
+      const cpuBefore = process.cpuUsage();
       const { timing, checkpointWrites } = await variant.measure(ctx, db);
+      const cpu = process.cpuUsage(cpuBefore);
       const rate = ((variant.events - 1) / timing.firstToLastMs) * 1000;
       rates.get(variant.name)!.push(rate);
       if (checkpointWrites !== undefined) {
@@ -205,7 +207,9 @@ async function throughput(ctx: Context): Promise<void> {
           (checkpointWrites / variant.events) * 1000,
         ]);
       }
-      process.stderr.write(`  run ${repeat}/${REPEATS} ${variant.name}: ${fmt(rate)} events/s\n`);
+      process.stderr.write(
+        `  run ${repeat}/${REPEATS} ${variant.name}: ${fmt(rate)} events/s, this process ${((cpu.user + cpu.system) / variant.events).toFixed(1)} µs CPU per event (backlog writes included)\n`,
+      );
       await db.dropDatabase();
     }
   }

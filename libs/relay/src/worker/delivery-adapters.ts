@@ -20,7 +20,14 @@ export function engineHandlerFor(
   const seen = builtIn ? subscription : withoutSecrets(subscription);
   return async (events, ctx) => {
     const envelopes = events.map((event) => toEnvelope(event.payload, subscription, event.attempt));
-    const handlerContext = { signal: ctx.signal, attempt: ctx.attempt, subscription: seen };
+    // `signal` stays lazy: the engine creates its AbortController only for handlers that read it.
+    const handlerContext = {
+      get signal() {
+        return ctx.signal;
+      },
+      attempt: ctx.attempt,
+      subscription: seen,
+    };
     if (isBatchHandler(handler)) {
       await handler.handleBatch(envelopes, handlerContext);
       return;
