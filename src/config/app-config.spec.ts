@@ -32,6 +32,7 @@ describe(loadConfig.name, () => {
       authDisabled: false,
       adminToken: undefined,
       metricsAuth: false,
+      sharedStreams: false,
       corsOrigins: [],
       secretKeyGenerated: true,
       webhookAllowedHosts: [],
@@ -77,6 +78,7 @@ describe(loadConfig.name, () => {
       AUTH_DISABLED: 'true',
       ADMIN_TOKEN: ADMIN,
       METRICS_AUTH: 'true',
+      SHARED_STREAMS: 'true',
       CORS_ORIGINS: 'https://a.example.com, http://localhost:8080',
       SECRET_KEY: KEY_HEX,
       SECRET_KEY_PREVIOUS: KEY_BASE64,
@@ -125,6 +127,7 @@ describe(loadConfig.name, () => {
         authDisabled: true,
         adminToken: ADMIN,
         metricsAuth: true,
+        sharedStreams: true,
         corsOrigins: ['https://a.example.com', 'http://localhost:8080'],
         secretKeys: [Buffer.from(KEY_HEX, 'hex'), Buffer.from(KEY_BASE64, 'base64')],
         secretKeyGenerated: false,
@@ -165,6 +168,7 @@ describe(loadConfig.name, () => {
     ['CORS_ORIGINS', 'evil.com'],
     ['WEBHOOK_ALLOW_PRIVATE', '1'],
     ['BODY_LIMIT_KB', '0'],
+    ['SHARED_STREAMS', 'yes'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const error = captureError(() => loadConfig({ [name]: value }));
     expect(error).toBeInstanceOf(ConfigError);

@@ -29,6 +29,13 @@ interface Expectation {
 /** Counts what the no-op handler received, per subscription, and resolves waiters. */
 export class DeliveryTally {
   private readonly expectations = new Map<string, Expectation>();
+  private readonly counts = new Map<string, number>();
+
+  /** A live count of what `subscription` received from now on. */
+  counter(subscription: string): () => number {
+    this.counts.set(subscription, 0);
+    return () => this.counts.get(subscription) ?? 0;
+  }
 
   expect(
     subscription: string,
@@ -47,6 +54,10 @@ export class DeliveryTally {
   }
 
   hit(event: ChangeEventEnvelope): void {
+    const count = this.counts.get(event.subscription);
+    if (count !== undefined) {
+      this.counts.set(event.subscription, count + 1);
+    }
     const expectation = this.expectations.get(event.subscription);
     if (!expectation) {
       return;
@@ -125,6 +136,14 @@ export class RelayHarness {
     return new RelayHarness(app);
   }
 
+  get<T>(token: abstract new (...args: never[]) => T): T {
+    return this.app.get(token);
+  }
+
+  runningWorkers(): number {
+    return this.app.get(RelaySupervisor).runningWorkers().length;
+  }
+
   get writesOfCheckpoints(): number {
     return this.checkpointWrites;
   }
@@ -134,14 +153,18 @@ export class RelayHarness {
     name: string,
     database: string,
     startAtOperationTime: Timestamp,
-    options: { handler?: HandlerSpec; delivery?: Partial<Subscription['delivery']> },
+    options: {
+      handler?: HandlerSpec;
+      delivery?: Partial<Subscription['delivery']>;
+      collections?: string[];
+    },
   ): Promise<void> {
     await this.app.get(SubscriptionsRepository).create(
       buildSubscription({
         name,
         serviceName: 'bench',
         handler: options.handler ?? { type: 'provider', name: NOOP_HANDLER },
-        source: { database },
+        source: { database, collections: options.collections ?? [] },
         startAtOperationTime,
         delivery: options.delivery,
       }),

@@ -58,6 +58,12 @@ export interface ChangeRelayOptions {
    * previous keys, kept for rotation). Default: none, and sealed secrets cannot be opened.
    */
   secretKeys?: readonly Buffer[];
+  /**
+   * Subscriptions of this instance that watch the same database with the same document modes,
+   * and only filter (collections, operation types, `$match`), read one shared change stream
+   * and are filtered in process (default false: one stream per subscription).
+   */
+  sharedStreams?: boolean;
 }
 
 export const BUILT_IN_HANDLER_NAMES = ['webhook', 'log'] as const;
@@ -130,5 +136,6 @@ export function resolveChangeRelayOptions(options: ChangeRelayOptions): Resolved
     metricsFlushIntervalMs: options.metricsFlushIntervalMs ?? 5_000,
     webhookTargets: options.webhookTargets ?? {},
     secretKeys: options.secretKeys ?? [],
+    sharedStreams: options.sharedStreams ?? false,
   };
 }

@@ -77,6 +77,19 @@ export class ChangeSource implements WorkerSource {
     return this.queue.take();
   };
 
+  /**
+   * Everything the stream returned so far was handed over and it waits for the server: its
+   * `resumeToken` is then exactly the position covered.
+   */
+  get caughtUp(): boolean {
+    return this.queue.drained;
+  }
+
+  /** The driver's resume token: the last event it returned, or its postBatchResumeToken. */
+  get resumeToken(): unknown {
+    return this.stream?.resumeToken;
+  }
+
   async close(): Promise<void> {
     this.queue.close();
     await this.stream?.close().catch(() => undefined);

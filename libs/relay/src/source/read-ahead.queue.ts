@@ -23,6 +23,11 @@ export class ReadAheadQueue<T> {
     return this.items.length - this.head;
   }
 
+  /** Everything read was taken and a read is under way (waiting for the next batch). */
+  get drained(): boolean {
+    return this.reading && this.length === 0;
+  }
+
   async take(): Promise<T | null> {
     for (;;) {
       if (this.closed) {
