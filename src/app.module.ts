@@ -90,6 +90,7 @@ export class AppModule {
             maxInFlight: c.maxInFlight,
             maxBufferedEvents: c.maxBufferedEvents,
             maxBufferedBytes: c.maxBufferedBytes,
+            sharedStreams: c.sharedStreams,
             checkpointIntervalMs: c.checkpointIntervalMs,
             reconcileIntervalMs: c.reconcileIntervalMs,
             metricsFlushIntervalMs: c.metricsFlushIntervalMs,

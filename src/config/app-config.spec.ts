@@ -32,6 +32,7 @@ describe(loadConfig.name, () => {
       authDisabled: false,
       adminToken: undefined,
       metricsAuth: false,
+      sharedStreams: false,
       corsOrigins: [],
       secretKeyGenerated: true,
       webhookAllowedHosts: [],
@@ -83,6 +84,7 @@ describe(loadConfig.name, () => {
       AUTH_DISABLED: 'true',
       ADMIN_TOKEN: ADMIN,
       METRICS_AUTH: 'true',
+      SHARED_STREAMS: 'true',
       CORS_ORIGINS: 'https://a.example.com, http://localhost:8080',
       SECRET_KEY: KEY_HEX,
       SECRET_KEY_PREVIOUS: KEY_BASE64,
@@ -141,6 +143,7 @@ describe(loadConfig.name, () => {
         authDisabled: true,
         adminToken: ADMIN,
         metricsAuth: true,
+        sharedStreams: true,
         corsOrigins: ['https://a.example.com', 'http://localhost:8080'],
         secretKeys: [Buffer.from(KEY_HEX, 'hex'), Buffer.from(KEY_BASE64, 'base64')],
         secretKeyGenerated: false,
@@ -187,6 +190,7 @@ describe(loadConfig.name, () => {
     ['ALERT_DEAD_LETTER_THRESHOLD', '0'],
     ['ALERT_COOLDOWN_MS', '-5'],
     ['ALERT_WINDOW_MS', '1000'],
+    ['SHARED_STREAMS', 'yes'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     const error = captureError(() => loadConfig({ [name]: value }));
     expect(error).toBeInstanceOf(ConfigError);

@@ -65,6 +65,8 @@ export class AppConfig {
   readonly adminToken: string | undefined;
   /** /metrics needs a bearer token (any role) when true. */
   readonly metricsAuth: boolean;
+  /** Subscriptions on one database with compatible options share one change stream. */
+  readonly sharedStreams: boolean;
   /** Browser origins allowed by CORS; empty: CORS closed. `*` allows any origin. */
   readonly corsOrigins: readonly string[];
   /** AES-256-GCM keys for secrets at rest: the current one first, then previous ones (rotation). */
@@ -195,6 +197,7 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
     authDisabled: vars.AUTH_DISABLED === 'true',
     adminToken: vars.ADMIN_TOKEN,
     metricsAuth: vars.METRICS_AUTH === 'true',
+    sharedStreams: vars.SHARED_STREAMS === 'true',
     corsOrigins: list(vars.CORS_ORIGINS),
     secretKeys: [
       ...(vars.SECRET_KEY ? [decodeKey(vars.SECRET_KEY)] : [randomBytes(32)]),
@@ -291,6 +294,7 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   AUTH_DISABLED = undefined;
   ADMIN_TOKEN = undefined;
   METRICS_AUTH = undefined;
+  SHARED_STREAMS = undefined;
   CORS_ORIGINS = undefined;
   SECRET_KEY = undefined;
   SECRET_KEY_PREVIOUS = undefined;

@@ -213,6 +213,10 @@ export class EnvironmentVariables {
   METRICS_AUTH?: 'true' | 'false';
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'SHARED_STREAMS must be true or false' })
+  SHARED_STREAMS?: 'true' | 'false';
+
+  @IsOptional()
   @Matches(/^(\*|https?:\/\/[^\s,]+)(\s*,\s*https?:\/\/[^\s,]+)*$/, {
     message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
   })

@@ -5,6 +5,8 @@ import { createInterface } from 'node:readline';
 
 export interface RunningEmulator {
   uri: string;
+  /** The emulator's process id (for its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startEmulatorProcess(options: {
   const [uri] = (await once(lines, 'line')) as [string];
   return {
     uri,
+    pid: child.pid ?? 0,
     stop: async () => {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');

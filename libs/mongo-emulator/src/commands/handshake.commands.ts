@@ -129,6 +129,7 @@ export const handshakeCommands: CommandTable = {
         primary: topology.me,
         me: topology.me,
       },
+      metrics: { cursor: { open: { total: Long.fromNumber(ctx.server.cursors.openCount) } } },
       storageEngine: { name: 'emulator', supportsCommittedReads: true, persistent: false },
       mem: { bits: 64, resident: Math.round(process.memoryUsage().rss / 1048576) },
     };

@@ -14,6 +14,11 @@ export class CursorRegistry {
     return id;
   }
 
+  /** Cursors open now (serverStatus `metrics.cursor.open.total`). */
+  get openCount(): number {
+    return this.cursors.size;
+  }
+
   get(id: number): ServerCursor | undefined {
     return this.cursors.get(id);
   }

@@ -43,6 +43,8 @@ export class MetricsRecorder implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private destroyed = false;
+  /** Counts writes, so hooks know when the delta they cached was taken out of `pending`. */
+  private flushes = 0;
 
   constructor(
     private readonly repository: MetricsRepository,
@@ -62,15 +64,32 @@ export class MetricsRecorder implements OnModuleDestroy {
   ): EngineHooks<RawChangeEvent> {
     const live = new LiveWorkerGauges(subscription, service, stats);
     this.live.set(subscription, live);
-    const delta = (): MinuteDelta => this.deltaFor(subscription, service);
+    // The minute's delta, looked up again only when the minute turns or a flush took it: the
+    // hooks run per event, and a key string and a map lookup each time showed in profiles.
+    let current: MinuteDelta | undefined;
+    let currentUntil = 0;
+    let currentFlushes = -1;
+    let lastEventMs = 0;
+    const delta = (now = Date.now()): MinuteDelta => {
+      if (current === undefined || now >= currentUntil || currentFlushes !== this.flushes) {
+        current = this.deltaFor(subscription, service, now);
+        currentUntil = current.minute.getTime() + MINUTE_MS;
+        currentFlushes = this.flushes;
+      }
+      return current;
+    };
     const prom = this.prometheus.bind(subscription, service);
     const tail = this.tail.channel(subscription);
     return {
       received: (event) => {
-        const d = delta();
+        const now = Date.now();
+        const d = delta(now);
         d.counters.received += 1;
         prom.count('received');
-        d.lastEventAt = new Date();
+        if (now !== lastEventMs || d.lastEventAt === undefined) {
+          lastEventMs = now;
+          d.lastEventAt = new Date(now);
+        }
         const { operationType, ns } = event.payload;
         d.byOperation[operationType] = (d.byOperation[operationType] ?? 0) + 1;
         if (ns?.coll !== undefined) {
@@ -79,8 +98,8 @@ export class MetricsRecorder implements OnModuleDestroy {
         live.received(event);
       },
       delivered: (events, info) => {
-        const d = delta();
         const now = Date.now();
+        const d = delta(now);
         d.counters.delivered += events.length;
         prom.count('delivered', events.length);
         observe(d.handler, info.durationMs);
@@ -188,9 +207,9 @@ export class MetricsRecorder implements OnModuleDestroy {
     this.timer = undefined;
   }
 
-  private deltaFor(subscription: string, service: string): MinuteDelta {
+  private deltaFor(subscription: string, service: string, now = Date.now()): MinuteDelta {
     this.startTimer();
-    const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     const key = `${subscription}|${minute}`;
     let delta = this.pending.get(key);
     if (!delta) {
@@ -244,6 +263,8 @@ export class MetricsRecorder implements OnModuleDestroy {
       }
     }
     const taken: MinuteDelta[] = [];
+    // Hooks holding a delta look it up again: the one they hold is being written.
+    this.flushes += 1;
     for (const [key, delta] of this.pending) {
       if (subscription === undefined || delta.subscription === subscription) {
         taken.push(delta);

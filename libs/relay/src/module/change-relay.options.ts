@@ -67,6 +67,12 @@ export interface ChangeRelayOptions {
    * previous keys, kept for rotation). Default: none, and sealed secrets cannot be opened.
    */
   secretKeys?: readonly Buffer[];
+  /**
+   * Subscriptions of this instance that watch the same database with the same document modes,
+   * and only filter (collections, operation types, `$match`), read one shared change stream
+   * and are filtered in process (default false: one stream per subscription).
+   */
+  sharedStreams?: boolean;
 }
 
 export const BUILT_IN_HANDLER_NAMES = ['webhook', 'log'] as const;
@@ -142,5 +148,6 @@ export function resolveChangeRelayOptions(options: ChangeRelayOptions): Resolved
     journalMaxBuffered: Math.max(1, options.journalMaxBuffered ?? 10_000),
     webhookTargets: options.webhookTargets ?? {},
     secretKeys: options.secretKeys ?? [],
+    sharedStreams: options.sharedStreams ?? false,
   };
 }

@@ -42,10 +42,49 @@ export function eventIdOf(token: unknown): string {
  */
 export function orderingKeyOf(event: RawChangeEvent): string {
   if (event.documentKey) {
-    return EJSON.stringify(event.documentKey, { relaxed: false });
+    return singleIdKey(event.documentKey) ?? EJSON.stringify(event.documentKey, { relaxed: false });
   }
   const ns = event.ns ? `${event.ns.db}.${event.ns.coll ?? ''}` : '';
   return `ns:${ns}`;
+}
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+/**
+ * The canonical Extended JSON of `{_id: value}` for the usual ids (string, int32, ObjectId),
+ * written directly: serialising every event's key through EJSON showed in profiles. The same
+ * text as `EJSON.stringify(documentKey, { relaxed: false })` (a spec holds them equal), so keys
+ * stored with dead letters still match; undefined for any other shape.
+ */
+function singleIdKey(documentKey: Record<string, unknown>): string | undefined {
+  let fields = 0;
+  for (const name in documentKey) {
+    if (++fields > 1 || name !== '_id') {
+      return undefined;
+    }
+  }
+  const id = documentKey._id;
+  if (typeof id === 'string') {
+    return `{"_id":${JSON.stringify(id)}}`;
+  }
+  if (
+    typeof id === 'number' &&
+    Number.isInteger(id) &&
+    id >= INT32_MIN &&
+    id <= INT32_MAX &&
+    !Object.is(id, -0)
+  ) {
+    return `{"_id":{"$numberInt":"${id}"}}`;
+  }
+  if (
+    typeof id === 'object' &&
+    id !== null &&
+    (id as { _bsontype?: unknown })._bsontype === 'ObjectId'
+  ) {
+    return `{"_id":{"$oid":"${(id as { toHexString(): string }).toHexString()}"}}`;
+  }
+  return undefined;
 }
 
 /** Builds what the handler receives; fields the event does not have are left out. */

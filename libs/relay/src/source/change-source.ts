@@ -5,6 +5,7 @@ import type { Subscription } from '../subscriptions/subscription.types';
 import { orderingKeyOf, type RawChangeEvent } from './change-event.mapper';
 import { buildWatchOptions, buildWatchPipeline } from './change-stream.pipeline';
 import { clusterTimeOfToken, sameToken } from './resume-token';
+import { ReadAheadQueue } from './read-ahead.queue';
 import type { WorkerSource } from './worker-source';
 
 export interface ChangeSourceOptions {
@@ -15,7 +16,8 @@ export interface ChangeSourceOptions {
   /**
    * Events per server batch. The driver holds a whole batch in memory before the engine pulls
    * from it, so this bounds what a stream buffers outside the engine (by default a server fills
-   * batches up to 16 MiB: a backlog would be copied into every stream's cursor).
+   * batches up to 16 MiB: a backlog would be copied into every stream's cursor). The source
+   * reads ahead of the engine by at most this many items too.
    */
   batchSize: number;
   /** Minimum time between two idle positions. */
@@ -23,18 +25,24 @@ export interface ChangeSourceOptions {
 }
 
 /**
- * One subscription's change stream, read with pull semantics: `next()` fetches one item only
- * when the delivery engine asks, so a full engine stops reading (backpressure). One
- * database-level watch with an `ns.coll` filter, so a dropped collection does not end it.
- * Resumable errors are retried inside the driver; anything else rejects `next()`.
+ * One subscription's change stream. One database-level watch with an `ns.coll` filter, so a
+ * dropped collection does not end it. Resumable errors are retried inside the driver; anything
+ * else rejects `next()` (after the items read before it).
+ *
+ * Read ahead, bounded: while fewer than `batchSize` items wait for the engine, the source keeps
+ * reading, so the next getMore runs on the server while the engine works through the current
+ * batch instead of after it. A full engine stops pulling, the queue fills up and reading stops
+ * (backpressure): at most `batchSize` items wait here and one batch in the driver.
  */
 export class ChangeSource implements WorkerSource {
   private stream: ChangeStream<Record<string, unknown>, RawChangeEvent> | undefined;
   private lastToken: unknown;
   private lastIdleAt = 0;
-  private closed = false;
+  private readonly queue: ReadAheadQueue<SourceItem<RawChangeEvent>>;
 
-  constructor(private readonly options: ChangeSourceOptions) {}
+  constructor(private readonly options: ChangeSourceOptions) {
+    this.queue = new ReadAheadQueue(Math.max(1, options.batchSize), () => this.read());
+  }
 
   /** Opens the stream (lazily: the first getMore/aggregate runs on the first `next()`). */
   open(): void {
@@ -59,42 +67,53 @@ export class ChangeSource implements WorkerSource {
    * The next event, or an idle position when a getMore came back empty and the stream's
    * resume token (its postBatchResumeToken) moved, at most every `idleIntervalMs`: settling it
    * at once lets the checkpoint of a quiet or heavily filtered stream advance, so it never ages
-   * out of the oplog. Null once closed.
+   * out of the oplog. Null once closed (items read ahead are dropped unadmitted, read again from
+   * the checkpoint by the next source).
    */
-  readonly next = async (): Promise<SourceItem<RawChangeEvent> | null> => {
-    const stream = this.stream;
-    if (!stream) {
-      throw new Error('ChangeSource.next() before open()');
+  readonly next = (): Promise<SourceItem<RawChangeEvent> | null> => {
+    if (!this.stream) {
+      return Promise.reject(new Error('ChangeSource.next() before open()'));
     }
-    for (;;) {
-      if (this.closed) {
-        return null;
-      }
-      const event = await stream.tryNext();
-      if (this.closed) {
-        // Closed while the getMore was in flight: drop it unadmitted, it is read again later.
-        return null;
-      }
-      if (event) {
-        this.lastToken = event._id;
-        return { kind: 'event', token: event._id, key: orderingKeyOf(event), payload: event };
-      }
-      if (stream.closed) {
-        // The server ended the stream (an invalidate event): a restart resumes from the checkpoint.
-        throw new Error('The change stream was closed by the server');
-      }
-      const token = stream.resumeToken;
-      const idleDue = Date.now() - this.lastIdleAt >= this.options.idleIntervalMs;
-      if (idleDue && token != null && !sameToken(token, this.lastToken)) {
-        this.lastToken = token;
-        this.lastIdleAt = Date.now();
-        return { kind: 'idle', token };
-      }
-    }
+    return this.queue.take();
   };
 
+  /**
+   * Everything the stream returned so far was handed over and it waits for the server: its
+   * `resumeToken` is then exactly the position covered.
+   */
+  get caughtUp(): boolean {
+    return this.queue.drained;
+  }
+
+  /** The driver's resume token: the last event it returned, or its postBatchResumeToken. */
+  get resumeToken(): unknown {
+    return this.stream?.resumeToken;
+  }
+
   async close(): Promise<void> {
-    this.closed = true;
+    this.queue.close();
     await this.stream?.close().catch(() => undefined);
+  }
+
+  /** One item from the stream: an event, an idle position, or undefined (nothing new yet). */
+  private async read(): Promise<SourceItem<RawChangeEvent> | undefined> {
+    const stream = this.stream!;
+    const event = await stream.tryNext();
+    if (event) {
+      this.lastToken = event._id;
+      return { kind: 'event', token: event._id, key: orderingKeyOf(event), payload: event };
+    }
+    if (stream.closed) {
+      // The server ended the stream (an invalidate event): a restart resumes from the checkpoint.
+      throw new Error('The change stream was closed by the server');
+    }
+    const token = stream.resumeToken;
+    const idleDue = Date.now() - this.lastIdleAt >= this.options.idleIntervalMs;
+    if (idleDue && token != null && !sameToken(token, this.lastToken)) {
+      this.lastToken = token;
+      this.lastIdleAt = Date.now();
+      return { kind: 'idle', token };
+    }
+    return undefined;
   }
 }

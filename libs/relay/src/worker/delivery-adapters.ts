@@ -21,8 +21,11 @@ export function engineHandlerFor(
   const seen = builtIn ? subscription : withoutSecrets(subscription);
   return async (events, ctx) => {
     const envelopes = events.map((event) => toEnvelope(event.payload, subscription, event.attempt));
+    // `signal` stays lazy: the engine creates its AbortController only for handlers that read it.
     const handlerContext = {
-      signal: ctx.signal,
+      get signal() {
+        return ctx.signal;
+      },
       attempt: ctx.attempt,
       subscription: seen,
       correlationIds: events.map(

@@ -5,7 +5,6 @@ import {
   type DrainResult,
   type SubmitOutcome,
 } from '@app/delivery';
-import { calculateObjectSize } from 'bson';
 import type { Logger } from '@nestjs/common';
 import type { MongoClient } from 'mongodb';
 import type { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
@@ -22,6 +21,7 @@ import type { MetricsRecorder } from '../metrics/metrics.recorder';
 import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
 import type { RawChangeEvent } from '../source/change-event.mapper';
 import { classifyStreamError } from '../source/change-stream.errors';
+import { eventWeight } from '../source/event-weight';
 import type { WorkerSource } from '../source/worker-source';
 import type { WorkerSourceFactory } from '../source/worker-source.factory';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
@@ -293,7 +293,7 @@ export class SubscriptionWorker {
       options: engineOptionsFor(subscription, handler, options),
       // The engine leaves its share when it is stopped or drained.
       budget: share,
-      weigh: (event) => calculateObjectSize(event),
+      weigh: eventWeight,
     });
     this.engine = engine;
     if (this.stopMode) {

@@ -31,6 +31,8 @@ export const FAST_RELAY_OPTIONS: Partial<ChangeRelayOptions> = {
   shutdownTimeoutMs: 2_000,
   builtInHandlers: ['webhook', 'log'],
   metricsFlushIntervalMs: 100,
+  // SHARED_STREAMS=true runs the relay specs (and e2e runtimes built here) with shared streams.
+  sharedStreams: process.env.SHARED_STREAMS === 'true',
 };
 
 export interface RuntimeOptions {

@@ -60,16 +60,13 @@ export class WebhookHandler implements BatchEventHandler {
         message.body,
       );
     }
-    const signal =
-      spec.timeoutMs > 0
-        ? AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs)])
-        : ctx.signal;
+    const signal = ctx.signal;
 
     let answer: WebhookAnswer;
     try {
       answer = await postWebhook(
-        new URL(spec.url),
-        { headers, body: message.body, signal },
+        spec.url,
+        { headers, body: message.body, signal, timeoutMs: spec.timeoutMs },
         this.policy,
       );
     } catch (error) {

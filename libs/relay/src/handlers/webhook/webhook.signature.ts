@@ -8,11 +8,23 @@ const STANDARD_SECRET_PREFIX = 'whsec_';
  * UTF-8 bytes.
  */
 export function signingKey(secret: string): Buffer {
-  if (secret.startsWith(STANDARD_SECRET_PREFIX)) {
-    return Buffer.from(secret.slice(STANDARD_SECRET_PREFIX.length), 'base64');
+  const known = keys.get(secret);
+  if (known) {
+    return known;
   }
-  return Buffer.from(secret, 'utf8');
+  const key = secret.startsWith(STANDARD_SECRET_PREFIX)
+    ? Buffer.from(secret.slice(STANDARD_SECRET_PREFIX.length), 'base64')
+    : Buffer.from(secret, 'utf8');
+  if (keys.size >= MAX_KEYS) {
+    keys.delete(keys.keys().next().value as string);
+  }
+  keys.set(secret, key);
+  return key;
 }
+
+/** Decoded keys by secret: every delivery signs, decoding the secret each time showed in profiles. */
+const keys = new Map<string, Buffer>();
+const MAX_KEYS = 1_000;
 
 /** `v1,` + base64 HMAC-SHA256 of `${id}.${timestamp}.${body}` (Standard Webhooks). */
 export function signWebhook(

@@ -1,0 +1,364 @@
+/**
+ * `npm run bench:e2e`: Change Relay end to end against the plain consumers a team would write,
+ * in one run, on the embedded backend (the emulator as its own process) and on `MONGODB_URI`
+ * when it is set. Each variant drains a backlog of small documents; the variants are repeated
+ * and interleaved (the machine is shared and noisy: ratios within one run are what count) and
+ * the medians are printed with their ratio to the raw driver loop (and, for webhooks, to a
+ * plain keep-alive HTTP client loop against the same receiver). Then: latency percentiles at a
+ * fixed rate, checkpoint writes per 1,000 events, and the peak RSS while a large backlog drains.
+ *
+ * Change Relay runs through its real runtime: ChangeRelayModule in a Nest application context
+ * (supervisor, lease, worker, delivery engine, checkpoints, metrics recorder), subscriptions
+ * created in the `subscriptions` collection like the API does.
+ *
+ * BENCH_EVENTS (30000 per variant run), BENCH_REPEATS (3), BENCH_CONCURRENCY (16),
+ * BENCH_RATE (1000 events/s) and BENCH_LATENCY_SECONDS (10), BENCH_DRAIN_EVENTS (200000; 0 skips),
+ * BENCH_VARIANTS (comma-separated names, to profile one), BENCH_EMBEDDED=0 (MONGODB_URI only).
+ */
+import 'reflect-metadata';
+import { MongoClient, type Db } from 'mongodb';
+import {
+  startEmulatorProcess,
+  type RunningEmulator,
+} from '../../mongo-emulator/bench/emulator-process';
+import { toEnvelope, webhookMessage, type RawChangeEvent } from '../src';
+import { buildSubscription } from '../test/support/subscription.fixture';
+import {
+  clusterTimeNow,
+  handWrittenConsumer,
+  insertBacklog,
+  plainHttpLoop,
+  rawDriverLoop,
+  type DrainTiming,
+} from './e2e/plain-consumers';
+import { startReceiverProcess, type RunningReceiver } from './e2e/receiver-process';
+import { RelayHarness, tally } from './e2e/relay-harness';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const RATE = Number(process.env.BENCH_RATE ?? 1_000);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 200_000);
+const ONLY = process.env.BENCH_VARIANTS?.split(',').map((name) => name.trim());
+const MB = 1024 * 1024;
+const SECRET = 'whsec_' + Buffer.from('change-relay-bench-signing-key!!').toString('base64');
+
+interface Context {
+  client: MongoClient;
+  relay: RelayHarness;
+  receiver: RunningReceiver;
+  dbPrefix: string;
+  run: number;
+}
+
+interface Variant {
+  name: string;
+  label: string;
+  /** Events per run (the hand-written consumer is slow: it drains fewer). */
+  events: number;
+  /** What its rate is divided by besides the raw loop. */
+  baseline?: string;
+  measure(ctx: Context, db: Db): Promise<{ timing: DrainTiming; checkpointWrites?: number }>;
+}
+
+async function relayDrain(
+  ctx: Context,
+  db: Db,
+  events: number,
+  options: Parameters<RelayHarness['subscribe']>[3],
+  viaReceiver: boolean,
+): Promise<{ timing: DrainTiming; checkpointWrites: number }> {
+  const start = await clusterTimeNow(ctx.client);
+  await insertBacklog(db, events);
+  const name = `e2e-${db.databaseName}`;
+  const writesBefore = ctx.relay.writesOfCheckpoints;
+  const done = viaReceiver ? ctx.receiver.expect(events) : tally.expect(name, events);
+  await ctx.relay.subscribe(name, db.databaseName, start, options);
+  const timing = await done;
+  const checkpointWrites = ctx.relay.writesOfCheckpoints - writesBefore;
+  await ctx.relay.unsubscribe(name);
+  return { timing, checkpointWrites };
+}
+
+const webhook = (url: string) =>
+  ({ type: 'webhook', url, secret: SECRET, timeoutMs: 10_000, headers: {} }) as const;
+
+const VARIANTS: Variant[] = [
+  {
+    name: 'raw',
+    label: 'raw driver loop (for await over watch())',
+    events: EVENTS,
+    measure: async (ctx, db) => {
+      const start = await clusterTimeNow(ctx.client);
+      await insertBacklog(db, EVENTS);
+      return { timing: await rawDriverLoop(db, start, EVENTS) };
+    },
+  },
+  {
+    name: 'hand',
+    label: 'hand-written: await handler, updateOne token per event',
+    events: Math.max(1_000, Math.round(EVENTS / 10)),
+    measure: async (ctx, db) => {
+      const events = Math.max(1_000, Math.round(EVENTS / 10));
+      const start = await clusterTimeNow(ctx.client);
+      await insertBacklog(db, events);
+      return {
+        timing: await handWrittenConsumer(
+          db,
+          ctx.client.db(`${ctx.dbPrefix}_tokens`),
+          start,
+          events,
+        ),
+      };
+    },
+  },
+  ...(['none', 'key', 'strict'] as const).map((ordering): Variant => ({
+    name: `relay-${ordering}`,
+    label: `Change Relay, no-op provider handler, ordering ${ordering}`,
+    events: EVENTS,
+    measure: (ctx, db) =>
+      relayDrain(ctx, db, EVENTS, { delivery: { ordering, concurrency: CONCURRENCY } }, false),
+  })),
+  {
+    name: 'http',
+    label: `plain HTTP client loop (keep-alive, ${CONCURRENCY} at a time)`,
+    events: Math.round(EVENTS / 3),
+    measure: async (ctx) => {
+      const events = Math.round(EVENTS / 3);
+      const done = ctx.receiver.expect(events);
+      await plainHttpLoop(ctx.receiver.url, sampleBody(), events, CONCURRENCY);
+      return { timing: await done };
+    },
+  },
+  {
+    name: 'webhook-1',
+    label: 'Change Relay, webhook to a 204 receiver, batchSize 1',
+    events: Math.round(EVENTS / 3),
+    baseline: 'http',
+    measure: (ctx, db) =>
+      relayDrain(
+        ctx,
+        db,
+        Math.round(EVENTS / 3),
+        { handler: webhook(ctx.receiver.url), delivery: { concurrency: CONCURRENCY } },
+        true,
+      ),
+  },
+  {
+    name: 'webhook-100',
+    label: 'Change Relay, webhook, batchSize 100',
+    events: EVENTS,
+    measure: (ctx, db) =>
+      relayDrain(
+        ctx,
+        db,
+        EVENTS,
+        {
+          handler: webhook(ctx.receiver.url),
+          delivery: { concurrency: CONCURRENCY, batchSize: 100, batchWaitMs: 10 },
+        },
+        true,
+      ),
+  },
+];
+
+/** A webhook body like the ones Change Relay sends for this backlog (one event). */
+function sampleBody(): string {
+  const event: RawChangeEvent = {
+    _id: { _data: '8267A1B2C3000000012B022C0100296E5A1004' + 'AB'.repeat(24) },
+    operationType: 'insert',
+    ns: { db: 'bench', coll: 'items' },
+    documentKey: { _id: 12345 },
+    fullDocument: { _id: 12345, sku: 'SKU-345', qty: 3, note: 'x'.repeat(64) },
+    wallTime: new Date(),
+  };
+  const envelope = toEnvelope(event, buildSubscription({ name: 'bench' }), 1);
+  return webhookMessage([envelope], false).body;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function throughput(ctx: Context): Promise<void> {
+  const variants = VARIANTS.filter((v) => !ONLY || ONLY.includes(v.name));
+  const rates = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const writes = new Map<string, number[]>();
+  for (let repeat = 1; repeat <= REPEATS; repeat += 1) {
+    for (const variant of variants) {
+      const db = ctx.client.db(`${ctx.dbPrefix}_${variant.name.replace(/-/g, '_')}_${repeat}`);
+      const cpuBefore = process.cpuUsage();
+      const { timing, checkpointWrites } = await variant.measure(ctx, db);
+      const cpu = process.cpuUsage(cpuBefore);
+      const rate = ((variant.events - 1) / timing.firstToLastMs) * 1000;
+      rates.get(variant.name)!.push(rate);
+      if (checkpointWrites !== undefined) {
+        writes.set(variant.name, [
+          ...(writes.get(variant.name) ?? []),
+          (checkpointWrites / variant.events) * 1000,
+        ]);
+      }
+      process.stderr.write(
+        `  run ${repeat}/${REPEATS} ${variant.name}: ${fmt(rate)} events/s, this process ${((cpu.user + cpu.system) / variant.events).toFixed(1)} µs CPU per event (backlog writes included)\n`,
+      );
+      await db.dropDatabase();
+    }
+  }
+  const medians = new Map([...rates].map(([name, values]) => [name, median(values)]));
+  const raw = medians.get('raw');
+  console.log(
+    `\n| consumer | events/s (median of ${REPEATS}) | ÷ raw | ÷ plain HTTP | checkpoint writes / 1,000 events |`,
+  );
+  console.log('|---|---:|---:|---:|---:|');
+  for (const variant of variants) {
+    const rate = medians.get(variant.name)!;
+    const baseline = variant.baseline ? medians.get(variant.baseline) : undefined;
+    const perThousand = writes.get(variant.name);
+    console.log(
+      `| ${variant.label} | ${fmt(rate)} | ${raw ? (rate / raw).toFixed(2) : '–'} | ${
+        baseline ? (rate / baseline).toFixed(2) : variant.name === 'http' ? '1.00' : ''
+      } | ${perThousand ? median(perThousand).toFixed(2) : ''} |`,
+    );
+  }
+}
+
+/** Writes at a steady rate (batches every 10 ms) and reports end-to-end latency percentiles. */
+async function latency(ctx: Context): Promise<void> {
+  const db = ctx.client.db(`${ctx.dbPrefix}_latency`);
+  const total = RATE * LATENCY_SECONDS;
+  const name = 'e2e-latency';
+  const start = await clusterTimeNow(ctx.client);
+  const done = tally.expect(name, total, { latencies: true });
+  await ctx.relay.subscribe(name, db.databaseName, start, {
+    delivery: { ordering: 'key', concurrency: CONCURRENCY },
+  });
+  // Give the worker time to open its stream before the clock starts.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const writesBefore = ctx.relay.writesOfCheckpoints;
+  const docs = db.collection<{ _id: number; sentAt: number }>('items');
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
+  const began = performance.now();
+  for (let sent = 0; sent < total;) {
+    const due = began + (sent / RATE) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    const batch = Array.from({ length: Math.min(perTick, total - sent) }, (_, i) => ({
+      _id: sent + i,
+      sentAt: Date.now(),
+    }));
+    await docs.insertMany(batch, { ordered: false });
+    sent += batch.length;
+  }
+  const { latencies } = await done;
+  const checkpointWrites = ctx.relay.writesOfCheckpoints - writesBefore;
+  await ctx.relay.unsubscribe(name);
+  await db.dropDatabase();
+  const sorted = latencies.sort((a, b) => a - b);
+  console.log(
+    `\nlatency at ${fmt(RATE)} events/s for ${LATENCY_SECONDS} s (ordering key, insert to handler): ` +
+      `p50 ${percentile(sorted, 50)} ms, p90 ${percentile(sorted, 90)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted[sorted.length - 1]} ms; ` +
+      `checkpoint writes ${((checkpointWrites / total) * 1000).toFixed(2)} per 1,000 events`,
+  );
+}
+
+/** Peak RSS of this process (the relay) while one subscription drains a large backlog. */
+async function drainMemory(ctx: Context): Promise<void> {
+  const db = ctx.client.db(`${ctx.dbPrefix}_drain`);
+  const start = await clusterTimeNow(ctx.client);
+  await insertBacklog(db, DRAIN_EVENTS);
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const samples: number[] = [];
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    samples.push(rss);
+  }, 50);
+  const name = 'e2e-drain';
+  const began = performance.now();
+  const done = tally.expect(name, DRAIN_EVENTS);
+  await ctx.relay.subscribe(name, db.databaseName, start, {
+    delivery: { ordering: 'key', concurrency: CONCURRENCY },
+  });
+  await done;
+  const seconds = (performance.now() - began) / 1000;
+  clearInterval(sampler);
+  await ctx.relay.unsubscribe(name);
+  await db.dropDatabase();
+  const quarter = (q: number) =>
+    samples[Math.min(samples.length - 1, Math.floor((samples.length * q) / 4))] ?? rssBefore;
+  console.log(
+    `\ndrain of ${fmt(DRAIN_EVENTS)} backlogged events (ordering key): ${fmt(DRAIN_EVENTS / seconds)} events/s; ` +
+      `rss ${Math.round(rssBefore / MB)} MiB before, ${[1, 2, 3].map((q) => Math.round(quarter(q) / MB)).join(' / ')} MiB at 25/50/75%, peak ${Math.round(peak / MB)} MiB`,
+  );
+}
+
+async function benchBackend(label: string, uri: string): Promise<void> {
+  const stamp = Date.now().toString(36);
+  const client = await new MongoClient(uri).connect();
+  const relay = await RelayHarness.start(uri, `bench_e2e_meta_${stamp}`);
+  const receiver = await startReceiverProcess();
+  const ctx: Context = { client, relay, receiver, dbPrefix: `bench_e2e_${stamp}`, run: 0 };
+  console.log(
+    `\n## ${label}: ${fmt(EVENTS)} events per run, ${REPEATS} interleaved runs, concurrency ${CONCURRENCY} (node ${process.version})`,
+  );
+  try {
+    await throughput(ctx);
+    if (!ONLY && LATENCY_SECONDS > 0) {
+      await latency(ctx);
+    }
+    if (!ONLY && DRAIN_EVENTS > 0) {
+      await drainMemory(ctx);
+    }
+  } finally {
+    await relay.close();
+    await receiver.stop();
+    await client
+      .db(`bench_e2e_meta_${stamp}`)
+      .dropDatabase()
+      .catch(() => undefined);
+    await client
+      .db(`${ctx.dbPrefix}_tokens`)
+      .dropDatabase()
+      .catch(() => undefined);
+    await client.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_EMBEDDED !== '0') {
+    let emulator: RunningEmulator | undefined;
+    try {
+      emulator = await startEmulatorProcess({
+        oplogSize: Math.max(300_000, Math.round(DRAIN_EVENTS * 1.5)),
+      });
+      await benchBackend('embedded backend (emulator, its own process)', emulator.uri);
+    } finally {
+      await emulator?.stop();
+    }
+  }
+  if (process.env.MONGODB_URI) {
+    await benchBackend('MONGODB_URI', process.env.MONGODB_URI);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
