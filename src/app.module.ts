@@ -21,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { SqlModule } from './sql/sql.module';
 
 type ModuleImports = NonNullable<ModuleMetadata['imports']>;
 
@@ -95,6 +96,7 @@ export class AppModule {
         }),
         SubscriptionsModule,
         DeadLettersModule,
+        SqlModule,
         MetricsModule,
         AnalyticsModule,
         HandlersModule,

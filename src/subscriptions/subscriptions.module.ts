@@ -22,5 +22,6 @@ import { SubscriptionsService } from './subscriptions.service';
     SubscriptionsResolver,
     ClusterClock,
   ],
+  exports: [SubscriptionsService],
 })
 export class SubscriptionsModule {}
