@@ -5,7 +5,12 @@ import { hasRole, type Role } from '../auth/roles';
 import { AppConfig } from '../config/app-config';
 import { SqlSubscriptionsService } from './ddl/sql-subscriptions.service';
 import type { SqlParams } from './ddl/sql-values';
-import { parseSqlScript, type QueryStatement, type SqlStatement } from './parser/sql-script.parser';
+import {
+  parseSqlScript,
+  type QueryStatement,
+  type SqlPosition,
+  type SqlStatement,
+} from './parser/sql-script.parser';
 import { assertSafePipeline } from './query/pipeline-guard';
 import { parseQuery, scriptPosition, type SqlNode } from './query/sql-ast';
 import { SelectTranslator, type Relation } from './query/select-translator';
@@ -142,6 +147,7 @@ export class SqlService {
       maxRows: this.config.sqlMaxRows,
       view: viewAst,
       point: (inner) => (inner ? scriptPosition(statement.loc.start, inner) : undefined),
+      locate: (name) => locate(statement, name),
     });
     return translator.translateTop(ast);
   }
@@ -190,6 +196,22 @@ export class SqlService {
     }
     throw SqlErrors.viewNotFound(name);
   }
+}
+
+function locate(statement: QueryStatement, name: string): SqlPosition | undefined {
+  if (!name) {
+    return undefined;
+  }
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`(?<![A-Za-z0-9_])${escaped}(?![A-Za-z0-9_])`, 'i').exec(statement.text);
+  if (!match) {
+    return undefined;
+  }
+  const before = statement.text.slice(0, match.index).split('\n');
+  return scriptPosition(statement.loc.start, {
+    line: before.length,
+    column: before[before.length - 1].length + 1,
+  });
 }
 
 function requireRole(caller: Principal, role: Role): void {

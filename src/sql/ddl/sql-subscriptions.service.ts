@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DomainError, type ErrorDetail } from '@app/relay';
 import { AuthErrors } from '../../auth/auth.errors';
+import { likeRegex } from '../query/expression-translator';
 import type { Principal } from '../../auth/principal';
 import { hasRole, type Role } from '../../auth/roles';
 import { validationDetails } from '../../common/errors/error-response';
@@ -301,18 +302,7 @@ function isCode(error: unknown, code: string): boolean {
   return error instanceof DomainError && error.code === code;
 }
 
-/** SQL LIKE: % any run, _ one character, case-insensitive as in MySQL's default collation. */
+/** SQL LIKE, case-insensitive as in MySQL's default collation. */
 export function likePattern(like: string): RegExp {
-  const source = [...like]
-    .map((char) => {
-      if (char === '%') {
-        return '.*';
-      }
-      if (char === '_') {
-        return '.';
-      }
-      return char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('');
-  return new RegExp(`^${source}$`, 'is');
+  return new RegExp(likeRegex(like), 'is');
 }

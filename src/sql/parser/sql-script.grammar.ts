@@ -1,7 +1,8 @@
 /**
  * The grammar of a SQL script (peggy): statements separated by `;`, comments (`--`, `/* *\/`),
  * the EVENT_SUBSCRIPTION and VIEW statements parsed here, and queries (`SELECT`, `WITH`) kept as
- * text with their position, for the SQL parser (node-sql-parser) to read.
+ * text with their position, for the SQL parser (node-sql-parser) to read (and refuse, when
+ * it is not a SELECT).
  */
 export const SQL_SCRIPT_GRAMMAR = String.raw`
 Script
@@ -47,7 +48,7 @@ ShowViews
   = SHOW __ VIEWS { return { kind: 'show_views', loc: location() }; }
 
 Query
-  = &(SELECT / WITH / "(") text:$(QueryPart+)
+  = !(CREATE / ALTER / DROP / SHOW / PAUSE / RESUME / RESET / RESYNC) &[A-Za-z(] text:$(QueryPart+)
     { return { kind: 'query', text: text.trimEnd(), loc: location() }; }
 
 QueryPart

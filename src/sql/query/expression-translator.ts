@@ -202,7 +202,7 @@ export class ExpressionTranslator {
     }
     if (operator in COMPARISONS) {
       const [a, b] = this.comparable(left, right, at);
-      return { [COMPARISONS[operator]]: [a, b] };
+      return nullSafe({ [COMPARISONS[operator]]: [a, b] }, a, b);
     }
     if (operator in ARITHMETIC) {
       return { [ARITHMETIC[operator]]: [this.translate(left, at), this.translate(right, at)] };
@@ -249,7 +249,12 @@ export class ExpressionTranslator {
         }
         const [value, lower] = this.comparable(left, low, at);
         const [, upper] = this.comparable(left, high, at);
-        const test = { $and: [{ $gte: [value, lower] }, { $lte: [value, upper] }] };
+        const test = nullSafe(
+          { $and: [{ $gte: [value, lower] }, { $lte: [value, upper] }] },
+          value,
+          lower,
+          upper,
+        );
         return operator === 'NOT BETWEEN' ? { $not: [test] } : test;
       }
       case 'IS':
@@ -405,7 +410,7 @@ export class ExpressionTranslator {
           ? Math.floor(this.scope.now.getTime() / 1000)
           : { $floor: { $divide: [{ $toLong: arg(0) }, 1000] } };
       case 'ROUND':
-        return { $round: [arg(0), args.length > 1 ? arg(1) : 0] };
+        return this.round(arg(0), args[1], at);
       case 'FLOOR':
         return { $floor: arg(0) };
       case 'CEIL':
@@ -467,6 +472,35 @@ export class ExpressionTranslator {
     }
   }
 
+  /**
+   * ROUND as MySQL (and JavaScript's Math.round, which the analytics use) rounds: halves away
+   * from zero, where MongoDB's $round rounds halves to even.
+   */
+  private round(value: unknown, places: SqlNode | undefined, at: SqlPoint | undefined): unknown {
+    const digits = places === undefined ? 0 : Number(places.value);
+    if (places !== undefined && (places.type !== 'number' || !Number.isInteger(digits))) {
+      throw SqlErrors.invalid('ROUND takes a whole number of decimal places', at);
+    }
+    const factor = 10 ** digits;
+    const rounded = (x: unknown) => ({
+      $divide: [{ $floor: { $add: [{ $multiply: [x, factor] }, 0.5] } }, factor],
+    });
+    return {
+      $let: {
+        vars: { x: { $ifNull: [value, null] } },
+        in: {
+          $switch: {
+            branches: [
+              { case: { $eq: ['$$x', null] }, then: null },
+              { case: { $gte: ['$$x', 0] }, then: rounded('$$x') },
+            ],
+            default: { $multiply: [-1, rounded({ $multiply: [-1, '$$x'] })] },
+          },
+        },
+      },
+    };
+  }
+
   private asString(node: SqlNode | undefined, at: SqlPoint | undefined): unknown {
     if (!node) {
       throw SqlErrors.invalid('a value is missing', at);
@@ -490,18 +524,7 @@ export class ExpressionTranslator {
     ) {
       throw SqlErrors.unsupported('LIKE with a pattern that is not a string literal', at);
     }
-    const source = [...pattern]
-      .map((char) => {
-        if (char === '%') {
-          return '.*';
-        }
-        if (char === '_') {
-          return '.';
-        }
-        return char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      })
-      .join('');
-    return `^${source}$`;
+    return likeRegex(pattern);
   }
 
   /** `INTERVAL 24 HOUR` (MySQL) or `INTERVAL '24 hours'` (PostgreSQL). */
@@ -574,6 +597,50 @@ export class ExpressionTranslator {
       return mapped;
     });
   }
+}
+
+/** SQL LIKE as a regular expression: % any run, _ one character, \\ escapes the next one. */
+export function likeRegex(pattern: string): string {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === '\\' && i + 1 < pattern.length) {
+      i += 1;
+      source += escapeRegex(pattern[i]);
+    } else if (char === '%') {
+      source += '.*';
+    } else if (char === '_') {
+      source += '.';
+    } else {
+      source += escapeRegex(char);
+    }
+  }
+  return `^${source}$`;
+}
+
+function escapeRegex(char: string): string {
+  return char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * SQL compares NULL with nothing: a comparison with a NULL side is not true (MongoDB would
+ * order null below every number, so `NULL < 95` would hold).
+ */
+function nullSafe(test: unknown, ...sides: unknown[]): unknown {
+  const nullable = sides.filter((side) => !(isNode(side) && '$literal' in side) && side !== null);
+  if (sides.includes(null)) {
+    return false;
+  }
+  if (nullable.length === 0) {
+    return test;
+  }
+  return {
+    $cond: [
+      { $or: nullable.map((side) => ({ $eq: [{ $ifNull: [side, null] }, null] })) },
+      false,
+      test,
+    ],
+  };
 }
 
 function looksLikeDate(expression: unknown): boolean {

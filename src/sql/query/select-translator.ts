@@ -54,6 +54,8 @@ export interface TranslateContext {
   view(name: string): SqlNode | undefined;
   /** A position in the query text as a position in the script. */
   point(inner: { line: number; column: number } | undefined): SqlPoint | undefined;
+  /** Where a name first appears in the query (the parser gives table names no position). */
+  locate(name: string): SqlPoint | undefined;
 }
 
 interface ScopeEntry {
@@ -217,7 +219,11 @@ export class SelectTranslator {
   }
 
   private relationFor(item: SqlNode, ctes: ReadonlyMap<string, Relation>): Relation {
-    const at = this.context.point(locationOf(item));
+    const named =
+      isNode(item.expr) && item.expr.type === 'function'
+        ? functionName(item.expr)
+        : str(item.table);
+    const at = this.context.point(locationOf(item)) ?? this.context.locate(named);
     if (isNode(item.expr) && isNode(item.expr.ast)) {
       return this.translate(item.expr.ast, ctes);
     }
@@ -691,7 +697,9 @@ class GroupBuilder {
 
 function aliasOf(item: SqlNode): string {
   const alias = typeof item.as === 'string' ? item.as : undefined;
-  if (alias) {
+  // node-sql-parser reads `a CROSS JOIN b` as `a AS cross JOIN b` (a join without ON): the same
+  // rows, so the keyword is simply not taken as an alias.
+  if (alias && alias.toLowerCase() !== 'cross') {
     return alias.toLowerCase();
   }
   if (typeof item.table === 'string') {

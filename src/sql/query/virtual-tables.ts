@@ -46,7 +46,7 @@ function lastHourFigures(now: Date): Stage {
   return {
     $lookup: {
       from: 'metrics_minutely',
-      let: { name: '$name' },
+      let: { name: '$_id' },
       pipeline: [
         {
           $match: {
@@ -131,7 +131,7 @@ function healthExpression(t: HealthThresholds): unknown {
 const liveLease = (now: Date) => ({
   $lookup: {
     from: 'leases',
-    let: { name: '$name' },
+    let: { name: '$_id' },
     pipeline: [
       {
         $match: {
@@ -148,7 +148,7 @@ const liveLease = (now: Date) => ({
 const checkpointOf = {
   $lookup: {
     from: 'checkpoints',
-    let: { name: '$name' },
+    let: { name: '$_id' },
     pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$name'] } } }, { $project: { updatedAt: 1 } }],
     as: '__checkpoint',
   },
@@ -165,7 +165,7 @@ export const VIRTUAL_TABLES: readonly VirtualTable[] = [
     serviceField: 'serviceName',
     prelude: ({ now }) => [lastHourFigures(now), liveLease(now), checkpointOf],
     columns: [
-      col('name', 'string', '$name', 'subscription name'),
+      col('name', 'string', '$_id', 'subscription name'),
       col('service_name', 'string', '$serviceName', 'owning service'),
       col('description', 'string', '$description', 'free text'),
       col('created_by', 'string', ifNull('$createdBy'), 'who it is attributed to'),
@@ -271,7 +271,7 @@ export const VIRTUAL_TABLES: readonly VirtualTable[] = [
           from: 'subscriptions',
           let: { name: '$_id' },
           pipeline: [
-            { $match: { $expr: { $eq: ['$name', '$$name'] } } },
+            { $match: { $expr: { $eq: ['$_id', '$$name'] } } },
             { $project: { serviceName: 1, source: 1 } },
           ],
           as: '__subscription',
