@@ -213,7 +213,7 @@ describe('SQL: EVENT_SUBSCRIPTION statements', () => {
     expect(typo.body.details).toEqual([
       {
         field: 'max_retry_attempt',
-        reason: 'unknown option; did you mean "max_retry_attempts"? at line 3, column 3',
+        reason: 'unknown option at line 3, column 3; did you mean "max_retry_attempts"?',
       },
     ]);
     const bad = await sql(

@@ -24,12 +24,12 @@ export const SqlErrors = {
   invalid: (reason: string, point?: SqlPoint, field = 'sql') =>
     new DomainError('BAD_INPUT', `${reason}${at(point)}`, [detail(field, reason, point)]),
 
-  unknownOption: (name: string, point: SqlPoint, suggestion: string | undefined) =>
-    new DomainError(
-      'BAD_INPUT',
-      `Unknown option "${name}"${at(point)}${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
-      [detail(name, `unknown option${suggestion ? `; did you mean "${suggestion}"?` : ''}`, point)],
-    ),
+  unknownOption: (name: string, point: SqlPoint, suggestion: string | undefined) => {
+    const hint = suggestion ? `; did you mean "${suggestion}"?` : '';
+    return new DomainError('BAD_INPUT', `Unknown option "${name}"${at(point)}${hint}`, [
+      { field: name, reason: `unknown option${at(point)}${hint}` },
+    ]);
+  },
 
   badOption: (name: string, reason: string, point: SqlPoint) =>
     new DomainError('BAD_INPUT', `Option ${name}: ${reason}${at(point)}`, [
