@@ -1,5 +1,7 @@
 import { DeadLettersRepository, MetricsRepository, emptyCounters } from '@app/relay';
-import { waitFor } from '@app/testing';
+import { waitFor, withToken } from '@app/testing';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { startRelay, waitUntilRunning, type RelayServer } from './support/relay-server';
 
 const MINUTE = 60_000;
@@ -372,6 +374,109 @@ describe('SQL: monitoring queries', () => {
     expect(
       (await query("SELECT COUNT(*) FROM EVENT_METRICS WHERE subscription_name = 'q_fast'")).rows,
     ).toEqual([[4]]);
+  });
+
+  it('needs the role of each REST twin, and shows a service-scoped token its services only', async () => {
+    const token = async (name: string, role: string, services?: string[]) => {
+      const { body } = await server.api.http
+        .post('/api/v1/tokens')
+        .send({ name, role, ...(services ? { services } : {}) })
+        .expect(201);
+      return (text: string) =>
+        withToken(server.app, body.token as string)
+          .post('/api/v1/sql')
+          .send({ sql: text });
+    };
+    const viewer = await token('sql-viewer', 'viewer');
+    const operator = await token('sql-operator', 'operator');
+    const billing = await token('sql-billing', 'viewer', ['billing']);
+    await viewer('SELECT COUNT(*) FROM EVENT_SUBSCRIPTIONS()').expect(200);
+    await viewer('SHOW EVENT_SUBSCRIPTIONS').expect(200);
+    const refused = await viewer('PAUSE EVENT_SUBSCRIPTION q_fast').expect(403);
+    expect(refused.body.message).toBe(
+      'This operation needs the operator role (the token is viewer)',
+    );
+    await viewer('CREATE VIEW v AS SELECT name FROM EVENT_SUBSCRIPTIONS()').expect(403);
+    await operator('PAUSE EVENT_SUBSCRIPTION q_fast').expect(200);
+    await operator("CREATE EVENT_SUBSCRIPTION op_made AS (database = 'x', handler = 'log')").expect(
+      403,
+    );
+    await operator("ALTER EVENT_SUBSCRIPTION q_fast SET (description = 'x')").expect(403);
+    await operator('CREATE VIEW op_view AS SELECT name FROM EVENT_SUBSCRIPTIONS()').expect(200);
+    await operator('DROP VIEW op_view').expect(200);
+    const names = await billing('SELECT name FROM EVENT_SUBSCRIPTIONS() ORDER BY name').expect(200);
+    expect(names.body[0].rows).toEqual([['q_running'], ['q_slow']]);
+    const rollups = await billing('SELECT DISTINCT service_name FROM EVENT_METRICS').expect(200);
+    expect(rollups.body[0].rows).toEqual([['billing']]);
+    const letters = await billing('SELECT COUNT(*) FROM DEAD_LETTER_EVENTS()').expect(200);
+    expect(letters.body[0].rows).toEqual([[0]]);
+    await billing('SHOW CREATE EVENT_SUBSCRIPTION q_fast').expect(404);
+  });
+
+  it('reads the event journal as CHANGE_STREAM_EVENTS()', async () => {
+    // Records as the journal writer (issue 15) stores them in `event_journal`.
+    const journal = server.app.get<Connection>(getConnectionToken()).collection('event_journal');
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * MINUTE);
+    const record = (
+      n: number,
+      outcome: string,
+      service: string,
+      handlingMs: number,
+      minutesAgo: number,
+    ) => ({
+      _id: `q_fast|e${n}`,
+      eventId: `e${n}`,
+      subscription: service === 'orders' ? 'q_fast' : 'q_slow',
+      service,
+      sourceService: 'users',
+      ns: { db: 'sqlq', coll: 'users' },
+      operationType: 'insert',
+      documentKey: { _id: n },
+      correlationId: `order-${n % 3}`,
+      processId: null,
+      outcome,
+      attempts: outcome === 'delivered' ? 1 : 3,
+      changedAt: at(minutesAgo),
+      receivedAt: at(minutesAgo),
+      completedAt: new Date(at(minutesAgo).getTime() + handlingMs),
+      handlingMs,
+      latencyMs: handlingMs + 5,
+      sizeBytes: 200,
+      fields: {},
+      error: outcome === 'delivered' ? null : { message: 'boom', code: null },
+      expireAt: new Date(now + 86_400_000),
+    });
+    await journal.insertMany([
+      record(1, 'delivered', 'orders', 10, 5),
+      record(2, 'delivered', 'orders', 30, 70),
+      record(3, 'dead-lettered', 'orders', 50, 10),
+      record(4, 'delivered', 'billing', 100, 20),
+      record(5, 'delivered', 'orders', 20, 60 * 30),
+    ] as never[]);
+    const byStatus = await query(`
+      SELECT service_name, processing_status, COUNT(*) AS events,
+             AVG(processing_duration_ms) AS avg_processing_ms
+      FROM CHANGE_STREAM_EVENTS()
+      WHERE event_timestamp >= DATE_SUB(NOW(), INTERVAL 24 HOUR)
+      GROUP BY service_name, processing_status
+      ORDER BY service_name, processing_status`);
+    expect(byStatus.rows).toEqual([
+      ['billing', 'delivered', 1, 100],
+      ['orders', 'dead-lettered', 1, 50],
+      ['orders', 'delivered', 2, 20],
+    ]);
+    const rate = await query(`
+      SELECT subscription_name,
+             ROUND(100.0 * SUM(CASE WHEN processing_status = 'delivered' THEN 1 ELSE 0 END) / COUNT(*), 2) AS success_rate,
+             COUNT(DISTINCT correlation_id) AS processes,
+             MAX(TIMESTAMPDIFF(SECOND, event_timestamp, NOW())) < 7200 AS recent
+      FROM CHANGE_STREAM_EVENTS()
+      WHERE event_timestamp >= DATE_SUB(NOW(), INTERVAL 2 HOUR)
+      GROUP BY subscription_name ORDER BY subscription_name`);
+    expect(rate.rows).toEqual([
+      ['q_fast', 66.67, 3, true],
+      ['q_slow', 100, 1, true],
+    ]);
   });
 
   it('bounds a query over a large table in rows and in time', async () => {
