@@ -1,10 +1,17 @@
 import { DeadLettersRepository, MetricsRepository, emptyCounters } from '@app/relay';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor, withToken } from '@app/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { startRelay, waitUntilRunning, type RelayServer } from './support/relay-server';
 
 const MINUTE = 60_000;
+
+/** The journal analytics (issue 15, branch journal) are compared with once they are merged. */
+const JOURNAL_ANALYTICS = existsSync(
+  join(__dirname, '..', 'src', 'analytics', 'journal-analytics.service.ts'),
+);
 
 interface Figures {
   received: number;
@@ -477,6 +484,37 @@ describe('SQL: monitoring queries', () => {
       ['q_fast', 66.67, 3, true],
       ['q_slow', 100, 1, true],
     ]);
+  });
+
+  (JOURNAL_ANALYTICS ? describe : describe.skip)('with the journal analytics', () => {
+    it('journal queries equal the interactions analytics for the same window', async () => {
+      const result = await query(`
+        SELECT source_service, service_name, collection_name, operation_type, COUNT(*) AS count,
+               SUM(CASE WHEN processing_status IN ('delivered', 'replayed') THEN 1 ELSE 0 END) / COUNT(*) AS success_rate,
+               SUM(CASE WHEN processing_status IN ('failed', 'dead-lettered') THEN 1 ELSE 0 END) AS failed,
+               AVG(processing_duration_ms) AS avg_handling_ms, MAX(processing_duration_ms) AS max_handling_ms
+        FROM CHANGE_STREAM_EVENTS()
+        WHERE received_at >= DATE_SUB(NOW(), INTERVAL 2 HOUR) AND processing_status <> 'pending'
+        GROUP BY source_service, service_name, collection_name, operation_type
+        ORDER BY count DESC, service_name, collection_name, operation_type`);
+      const { body } = await server.api.http
+        .get('/api/v1/analytics/interactions?range=2h')
+        .expect(200);
+      type Edge = Record<string, unknown>;
+      expect(result.rows).toEqual(
+        (body.edges as Edge[]).map((edge) => [
+          edge.sourceService,
+          edge.service,
+          edge.collection,
+          edge.operationType,
+          edge.count,
+          edge.successRate,
+          edge.failed,
+          edge.avgHandlingMs,
+          edge.maxHandlingMs,
+        ]),
+      );
+    });
   });
 
   it('bounds a query over a large table in rows and in time', async () => {

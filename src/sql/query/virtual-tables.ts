@@ -439,7 +439,12 @@ export const VIRTUAL_TABLES: readonly VirtualTable[] = [
         'when the change happened',
       ),
       col('received_at', 'date', '$receivedAt', 'when it was read'),
-      col('processed_at', 'date', '$completedAt', 'when its outcome was reached'),
+      col(
+        'processed_at',
+        'date',
+        ifNull('$completedAt'),
+        'when its outcome was reached (null while pending)',
+      ),
       col('processing_duration_ms', 'number', '$handlingMs', 'time in the handler'),
       col('latency_ms', 'number', '$latencyMs', 'change to outcome'),
       col('size_bytes', 'number', '$sizeBytes', 'event size'),
