@@ -25,6 +25,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { LiveTailModule } from './live-tail/live-tail.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { SqlModule } from './sql/sql.module';
 
 type ModuleImports = NonNullable<ModuleMetadata['imports']>;
 
@@ -107,6 +108,7 @@ export class AppModule {
         }),
         SubscriptionsModule,
         DeadLettersModule,
+        SqlModule,
         MetricsModule,
         AnalyticsModule,
         AlertsModule,

@@ -49,6 +49,12 @@ export class AppConfig {
   readonly metricsFlushIntervalMs: number;
   /** /health/ready fails when an owned worker's checkpoint lag passes this. */
   readonly readyMaxLagMs: number;
+  /** The database a CREATE EVENT_SUBSCRIPTION watches when it names none. */
+  readonly sqlDefaultDatabase: string;
+  /** Most rows one SQL query returns. */
+  readonly sqlMaxRows: number;
+  /** Time limit (maxTimeMS) of one SQL query's aggregation. */
+  readonly sqlMaxTimeMs: number;
   /** Health verdict thresholds (analytics): error and delivered shares in %, lag, handler time. */
   readonly health: {
     readonly criticalErrorPct: number;
@@ -180,6 +186,9 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
     reconcileIntervalMs: vars.RECONCILE_INTERVAL_MS ?? 5_000,
     metricsFlushIntervalMs: vars.METRICS_FLUSH_INTERVAL_MS ?? 5_000,
     readyMaxLagMs: vars.READY_MAX_LAG_MS ?? 300_000,
+    sqlDefaultDatabase: vars.SQL_DEFAULT_DATABASE ?? 'app',
+    sqlMaxRows: vars.SQL_MAX_ROWS ?? 10_000,
+    sqlMaxTimeMs: vars.SQL_MAX_TIME_MS ?? 10_000,
     health: {
       criticalErrorPct: vars.HEALTH_CRITICAL_ERROR_PCT ?? 5,
       warningErrorPct: vars.HEALTH_WARNING_ERROR_PCT ?? 1,
@@ -263,6 +272,9 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   HOST = undefined;
   MONGODB_URI = undefined;
   MONGODB_DB = undefined;
+  SQL_DEFAULT_DATABASE = undefined;
+  SQL_MAX_ROWS = undefined;
+  SQL_MAX_TIME_MS = undefined;
   EMBEDDED_MONGO = undefined;
   EMBEDDED_MONGO_DATA = undefined;
   EMBEDDED_MONGO_PORT = undefined;

@@ -84,6 +84,19 @@ export class EnvironmentVariables {
   MONGODB_DB?: string;
 
   @IsOptional()
+  @Matches(/^(?!(?:admin|local|config)$)[^/\\. "$*<>:|?]{1,63}$/, {
+    message:
+      'SQL_DEFAULT_DATABASE must be a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?), not admin, local or config',
+  })
+  SQL_DEFAULT_DATABASE?: string;
+
+  @IntegerVariable('SQL_MAX_ROWS', 1, 100_000)
+  SQL_MAX_ROWS?: number;
+
+  @IntegerVariable('SQL_MAX_TIME_MS', 100, 600_000)
+  SQL_MAX_TIME_MS?: number;
+
+  @IsOptional()
   @IsIn(EMBEDDED_MONGO_MODES, {
     message: `EMBEDDED_MONGO must be one of ${EMBEDDED_MONGO_MODES.join(', ')}`,
   })

@@ -44,6 +44,7 @@ export const SUBSCRIPTION_LIMITS = {
   nameMaxLength: 63,
   serviceNameMaxLength: 100,
   descriptionMaxLength: 1_000,
+  createdByMaxLength: 200,
   databaseNameMaxLength: 63,
   collectionNameMaxLength: 255,
   collections: 100,
@@ -79,10 +80,13 @@ export const EVENT_PATH_REASON =
 /** Journal field names: stored as field names and used as SQL column names. */
 export const JOURNAL_FIELD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** A lowercase slug: letters, digits and single dashes, e.g. `orders-to-billing`. */
-export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/**
+ * A lowercase slug: letters, digits and single dashes or underscores, e.g. `orders-to-billing`
+ * or `user_service_events` (the SQL interface names subscriptions with SQL identifiers).
+ */
+export const SLUG_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 export const SLUG_REASON =
-  'must be a slug: lowercase letters, digits and single dashes (e.g. orders-to-billing)';
+  'must be a slug: lowercase letters, digits and single dashes or underscores (e.g. orders-to-billing)';
 
 /** Service and handler names: what @ChangeHandler('…') and SERVICE_NAME accept in practice. */
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;

@@ -24,6 +24,7 @@ export function toSubscriptionView(subscription: Subscription): SubscriptionView
     name: subscription.name,
     serviceName: subscription.serviceName,
     description: subscription.description,
+    createdBy: subscription.createdBy,
     source: {
       database: source.database,
       collections: source.collections,

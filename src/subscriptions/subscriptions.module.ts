@@ -23,5 +23,6 @@ import { SubscriptionsService } from './subscriptions.service';
     SubscriptionsResolver,
     ClusterClock,
   ],
+  exports: [SubscriptionsService],
 })
 export class SubscriptionsModule {}

@@ -178,4 +178,82 @@ describe('aggregate', () => {
     ]);
     expect(result).toEqual([{ goldLabels: 2 }]);
   });
+
+  it('evaluates the date, string and conditional operators SQL queries translate to', async () => {
+    const now = new Date('2024-03-16T12:00:00.000Z');
+    const result = await aggregate('orders', [
+      { $replaceWith: { o: '$$ROOT' } },
+      {
+        $match: {
+          $expr: {
+            $gte: [
+              '$o.at',
+              { $dateSubtract: { startDate: { $literal: now }, unit: 'hour', amount: 48 } },
+            ],
+          },
+        },
+      },
+      {
+        $project: {
+          _id: 0,
+          hour: { $dateToString: { date: '$o.at', format: '%Y-%m-%d %H:00' } },
+          minutes: {
+            $trunc: [{ $divide: [{ $subtract: [{ $literal: now }, '$o.at'] }, 60_000] }, 0],
+          },
+          size: {
+            $switch: {
+              branches: [{ case: { $gte: ['$o.total', 40] }, then: 'large' }],
+              default: 'small',
+            },
+          },
+          paid: { $regexMatch: { input: '$o.status', regex: '^pa.*$', options: 's' } },
+          third: { $round: [{ $divide: ['$o.total', 3] }, 2] },
+        },
+      },
+      { $sort: { hour: 1 } },
+    ]);
+    expect(result).toEqual([
+      { hour: '2024-03-14 17:00', minutes: 2534, size: 'small', paid: true, third: 10 },
+      { hour: '2024-03-14 18:00', minutes: 2515, size: 'small', paid: false, third: 6.67 },
+      { hour: '2024-03-16 09:00', minutes: 180, size: 'large', paid: true, third: 16.67 },
+      { hour: '2024-04-02 00:00', minutes: -23760, size: 'small', paid: true, third: 1.67 },
+    ]);
+  });
+
+  it('answers one row for a $group over no input through $facet (SQL: COUNT(*) = 0)', async () => {
+    const result = await aggregate('orders', [
+      { $match: { status: 'none' } },
+      { $group: { _id: null, n: { $sum: 1 } } },
+      { $facet: { rows: [] } },
+      { $replaceWith: { $ifNull: [{ $first: '$rows' }, { $literal: { _id: null, n: 0 } }] } },
+    ]);
+    expect(result).toEqual([{ _id: null, n: 0 }]);
+  });
+
+  it('stops an aggregation that runs past maxTimeMS with MaxTimeMSExpired', async () => {
+    const big = backend.db.collection('big');
+    await big.insertMany(
+      Array.from({ length: 3_000 }, (_, n) => ({ _id: n, k: n % 7 })) as never[],
+    );
+    const started = Date.now();
+    const error = await big
+      .aggregate(
+        [
+          {
+            $lookup: {
+              from: 'big',
+              let: { k: '$k' },
+              pipeline: [{ $match: { $expr: { $eq: ['$k', '$$k'] } } }],
+              as: 'same',
+            },
+          },
+          { $group: { _id: null, pairs: { $sum: { $size: '$same' } } } },
+        ],
+        { maxTimeMS: 50 },
+      )
+      .toArray()
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 50, codeName: 'MaxTimeMSExpired' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });

@@ -1,4 +1,5 @@
 import { InputType } from '@nestjs/graphql';
+import type { DesiredState } from '@app/relay';
 import {
   IDENTIFIER_PATTERN,
   IDENTIFIER_REASON,
@@ -7,11 +8,12 @@ import {
   SUBSCRIPTION_DEFAULTS,
   SUBSCRIPTION_LIMITS,
 } from '../subscription.defaults';
-import { NestedField, StringField } from './api-field.decorators';
+import { EnumField, NestedField, StringField } from './api-field.decorators';
 import { CorrelationInput, JournalInput } from './journal.input';
 import { HandlerInput } from './handler.input';
 import { DeadLetterInput, DeliveryInput, RetryInput, StartFromInput } from './settings.input';
 import { SourceInput } from './source.input';
+import { DesiredStateEnum } from './subscription.enums';
 
 /** POST /subscriptions and the createSubscription mutation. Only name, source and handler are required. */
 @InputType({ description: 'A new subscription: what to watch and who receives the changes' })
@@ -44,6 +46,25 @@ export class CreateSubscriptionInput {
     maxLength: SUBSCRIPTION_LIMITS.descriptionMaxLength,
   })
   description?: string;
+
+  @StringField({
+    description:
+      "Who the subscription is attributed to, e.g. a team or an admin account (defaults to the caller's token id; the audit log records the caller either way)",
+    optional: true,
+    example: 'billing-team',
+    maxLength: SUBSCRIPTION_LIMITS.createdByMaxLength,
+  })
+  createdBy?: string;
+
+  @EnumField({
+    description: 'active: starts delivering at once; paused: created paused, resume it later',
+    optional: true,
+    defaultValue: 'active',
+    values: DesiredStateEnum.values,
+    graphqlEnum: DesiredStateEnum.enumObject,
+    enumName: DesiredStateEnum.name,
+  })
+  desiredState?: DesiredState;
 
   @NestedField(() => SourceInput, { description: 'What to watch' })
   source: SourceInput;

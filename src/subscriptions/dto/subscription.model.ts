@@ -295,6 +295,12 @@ export class SubscriptionView {
   })
   stale?: StaleView;
 
+  @OutputField(() => String, {
+    description: 'Who the subscription is attributed to (createdBy at creation)',
+    nullable: true,
+  })
+  createdBy?: string;
+
   @OutputField(() => Int, { description: 'Bumped on every change' })
   revision: number;
 

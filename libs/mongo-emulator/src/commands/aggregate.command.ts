@@ -126,10 +126,28 @@ function runPipeline(ctx: CommandContext, pipeline: Document[]): Document[] {
   }
   if (rest.length === 0) return docs;
   const resolver = (name: string) => [...ctx.view(name).documents()].map((doc) => deepClone(doc));
+  const maxTimeMS = ctx.command.maxTimeMS;
+  const input =
+    typeof maxTimeMS === 'number' && maxTimeMS > 0
+      ? withinTimeLimit(docs, Date.now() + maxTimeMS)
+      : docs;
   try {
-    return new Aggregator(rest, mingoOptions(resolver, true, variables)).run<Document>(docs);
+    return new Aggregator(rest, mingoOptions(resolver, true, variables)).run<Document>(input);
   } catch (error) {
     throw asBadValue(error);
+  }
+}
+
+/**
+ * maxTimeMS: every stage pulls its input through this, so a long aggregation (a large $group,
+ * a $lookup per document) stops with MaxTimeMSExpired soon after the limit, as on mongod.
+ */
+function* withinTimeLimit(docs: Document[], deadline: number): Generator<Document> {
+  for (const doc of docs) {
+    if (Date.now() > deadline) {
+      throw new MongoCommandError(ErrorCode.MaxTimeMSExpired, 'operation exceeded time limit');
+    }
+    yield doc;
   }
 }
 
