@@ -311,7 +311,7 @@ function ReplayProgress({
 
   const processed = job.succeeded + job.failed + job.skipped;
   return (
-    <div className="card replay-job" data-state={job.state ?? ''}>
+    <div className="card replay-job" data-state={job.state ?? ''} data-job-id={job.id ?? undefined}>
       <h2>
         Replay of {job.subscription}: {job.state}
         {job.state === 'waiting' && job.waitingFor ? ` (waiting for ${job.waitingFor})` : ''}

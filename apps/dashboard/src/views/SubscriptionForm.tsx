@@ -137,8 +137,15 @@ export function SubscriptionForm({ name }: { name?: string }) {
       else await gql(CREATE, { input });
       navigate(`/subscriptions/${encodeURIComponent(editing ? name : form.name.trim())}`);
     } catch (error) {
-      if (error instanceof ApiError && error.details.length > 0) setFieldErrors(error.details);
-      else setFormError(error);
+      if (error instanceof ApiError && error.details.length > 0) {
+        setFieldErrors(error.details);
+        // Keyboard and screen-reader users land on the first field to fix.
+        window.requestAnimationFrame(() =>
+          document.querySelector<HTMLElement>('.subscription-form [aria-invalid="true"]')?.focus(),
+        );
+      } else {
+        setFormError(error);
+      }
       setSaving(false);
     }
   };
