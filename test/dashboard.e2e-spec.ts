@@ -281,9 +281,10 @@ describe('Web dashboard', () => {
     const errorId = describedBy.split(' ').find((id) => id.endsWith('-errors'));
     const fieldError = await page.locator(`[id="${errorId}"]`).innerText();
     // The first field to fix has the focus.
-    await expect(page.evaluate('document.activeElement.id')).resolves.toBe(
-      await pipeline.getAttribute('id'),
-    );
+    const pipelineId = await pipeline.getAttribute('id');
+    await waitFor(async () => (await page.evaluate('document.activeElement.id')) === pipelineId, {
+      description: 'the focus on the pipeline field',
+    });
     expect(fieldError).toMatch(/stage 0 \(\$where\) is not allowed/);
     await expect(
       page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'),

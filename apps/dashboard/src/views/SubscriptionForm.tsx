@@ -120,6 +120,13 @@ export function SubscriptionForm({ name }: { name?: string }) {
     }, setLoadError);
   }, [name]);
 
+  useEffect(() => {
+    // Keyboard and screen-reader users land on the first field to fix.
+    if (fieldErrors.length > 0) {
+      document.querySelector<HTMLElement>('.subscription-form [aria-invalid="true"]')?.focus();
+    }
+  }, [fieldErrors]);
+
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
     setForm((current) => ({ ...current, [key]: value }));
 
@@ -139,10 +146,6 @@ export function SubscriptionForm({ name }: { name?: string }) {
     } catch (error) {
       if (error instanceof ApiError && error.details.length > 0) {
         setFieldErrors(error.details);
-        // Keyboard and screen-reader users land on the first field to fix.
-        window.requestAnimationFrame(() =>
-          document.querySelector<HTMLElement>('.subscription-form [aria-invalid="true"]')?.focus(),
-        );
       } else {
         setFormError(error);
       }
