@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm start`: builds the server only when a source or build setting changed since the last
-// build (a stamp in dist/ records what was built), then runs it. A second start with nothing
-// changed skips the build. `npm start -- --rebuild` forces one.
+// build (a stamp in dist/ records what was built), then the web dashboard when its sources
+// changed (scripts/dashboard-build.js), then runs the server. A second start with nothing
+// changed skips both builds. `npm start -- --rebuild` forces them. A failed dashboard build
+// does not stop the server: the API works without it, and `/` says the dashboard is not built.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { existsSync, readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
+const { buildDashboard } = require('./dashboard-build');
 
 const root = join(__dirname, '..');
 const stampPath = join(root, 'dist', '.build-stamp');
@@ -24,7 +27,10 @@ function* sourceFiles(dir) {
   for (const item of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, item.name);
     if (item.isDirectory()) {
-      if (item.name !== 'node_modules') yield* sourceFiles(path);
+      // The dashboard has its own build (and stamp) below.
+      if (item.name !== 'node_modules' && path !== join(root, 'apps', 'dashboard')) {
+        yield* sourceFiles(path);
+      }
     } else if (item.name.endsWith('.ts') || item.name.endsWith('.json')) {
       yield path;
     }
@@ -56,6 +62,12 @@ if (!built || process.argv.includes('--rebuild')) {
   if (result.status !== 0) process.exit(result.status ?? 1);
   writeFileSync(stampPath, fingerprint);
   process.stdout.write(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+try {
+  buildDashboard({ force: process.argv.includes('--rebuild') });
+} catch (error) {
+  process.stderr.write(`${error.message}: the server starts without the web dashboard\n`);
 }
 
 const server = spawn(process.execPath, ['--enable-source-maps', entry], {

@@ -11,6 +11,7 @@ import { authenticationMiddleware } from './auth/auth.middleware';
 import { requestHardening } from './common/http/request-hardening';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
+import { dashboardAssets } from './dashboard/dashboard-assets';
 import { AppConfig, loadConfig } from './config/app-config';
 import { withEmbeddedSecretKey } from './config/embedded-secret-key';
 import { MongoBackend, startMongoBackend } from './database/mongo-backend';
@@ -131,6 +132,9 @@ function configureApp(app: INestApplication, config: AppConfig): void {
       maxAge: 600,
     });
   }
+  // The web dashboard's page and scripts are public (under the strict CSP above); its API calls
+  // carry the user's bearer token like any other client's.
+  app.use(dashboardAssets(config.dashboardDir));
   app.use(authenticationMiddleware(app.get(ApiTokensService), config, filter));
   app.use(
     ...requestHardening({

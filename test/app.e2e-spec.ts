@@ -116,6 +116,7 @@ describe('Change Relay server (bootstrap, health, config)', () => {
         .find((line) => String(line.msg).includes('is ready on'));
       expect(ready).toMatchObject({
         msg: `Change Relay ${version} is ready on ${listening}`,
+        dashboard: `${listening}/`,
         rest: `${listening}/api/v1`,
         openApiJson: `${listening}/api/docs-json`,
         graphql: `${listening}/graphql`,

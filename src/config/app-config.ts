@@ -16,6 +16,8 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Where the embedded backend keeps its data unless EMBEDDED_MONGO_DATA says otherwise. */
 export const DEFAULT_EMBEDDED_MONGO_DATA = '.change-relay/data';
+/** Where `npm start` (and `npm run build`) put the built web dashboard, served at `/`. */
+export const DEFAULT_DASHBOARD_DIR = 'dist/dashboard';
 /** The embedded backend's port: fixed, so other processes can connect; not mongod's 27017. */
 export const DEFAULT_EMBEDDED_MONGO_PORT = 27027;
 
@@ -31,6 +33,8 @@ export class AppConfig {
   readonly embeddedMongoDataDir: string | undefined;
   /** Port of the embedded backend (0: any free port). */
   readonly embeddedMongoPort: number;
+  /** Absolute directory of the built web dashboard (index.html and assets/), served at `/`. */
+  readonly dashboardDir: string;
   readonly instanceId: string;
   readonly serviceName: string;
   readonly logLevel: LogLevel;
@@ -130,7 +134,7 @@ type Environment = Record<string, string | undefined>;
 export interface ConfigContext {
   /** Whether stdout is a terminal (LOG_FORMAT's default: pretty there, JSON elsewhere). */
   stdoutIsTty?: boolean;
-  /** Base of a relative EMBEDDED_MONGO_DATA (default: the working directory). */
+  /** Base of a relative EMBEDDED_MONGO_DATA or DASHBOARD_DIR (default: the working directory). */
   cwd?: string;
 }
 
@@ -171,6 +175,7 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
     embeddedMongo: vars.EMBEDDED_MONGO ?? 'auto',
     embeddedMongoDataDir: dataDirOf(vars.EMBEDDED_MONGO_DATA, context.cwd),
     embeddedMongoPort: vars.EMBEDDED_MONGO_PORT ?? DEFAULT_EMBEDDED_MONGO_PORT,
+    dashboardDir: resolveFrom(context.cwd, vars.DASHBOARD_DIR?.trim() ?? DEFAULT_DASHBOARD_DIR),
     instanceId: vars.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     serviceName: vars.SERVICE_NAME ?? 'change-relay',
     logLevel: vars.LOG_LEVEL ?? 'info',
@@ -259,7 +264,11 @@ function decodeKey(value: string): Buffer {
 function dataDirOf(value: string | undefined, cwd: string | undefined): string | undefined {
   const setting = value?.trim() ?? DEFAULT_EMBEDDED_MONGO_DATA;
   if (setting === 'memory') return undefined;
-  return cwd === undefined ? resolve(setting) : resolve(cwd, setting);
+  return resolveFrom(cwd, setting);
+}
+
+function resolveFrom(cwd: string | undefined, path: string): string {
+  return cwd === undefined ? resolve(path) : resolve(cwd, path);
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {
@@ -278,6 +287,7 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   EMBEDDED_MONGO = undefined;
   EMBEDDED_MONGO_DATA = undefined;
   EMBEDDED_MONGO_PORT = undefined;
+  DASHBOARD_DIR = undefined;
   INSTANCE_ID = undefined;
   SERVICE_NAME = undefined;
   LOG_LEVEL = undefined;

@@ -108,6 +108,11 @@ export class EnvironmentVariables {
   EMBEDDED_MONGO_DATA?: string;
 
   @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'DASHBOARD_DIR must be a directory path' })
+  DASHBOARD_DIR?: string;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt({ message: 'EMBEDDED_MONGO_PORT must be an integer from 0 to 65535' })
   @Min(0, { message: 'EMBEDDED_MONGO_PORT must be an integer from 0 to 65535' })

@@ -12,6 +12,7 @@ export interface StartInfo {
 export function startSummary(info: StartInfo) {
   const { url, apiPrefix, backend } = info;
   return {
+    dashboard: `${url}/`,
     rest: `${url}/${apiPrefix}`,
     openApi: `${url}/api/docs`,
     openApiJson: `${url}/api/docs-json`,
@@ -32,6 +33,7 @@ export function startBanner(info: StartInfo): string {
     s.mongodb.kind === 'external' ? 'external' : `embedded ${s.mongodb.kind}, ${s.mongodb.storage}`;
   return [
     `Change Relay ${info.version} is ready`,
+    `  Dashboard     ${s.dashboard}  (sign in with an API token)`,
     `  REST API      ${s.rest}`,
     `  OpenAPI       ${s.openApi}  (JSON: ${s.openApiJson})`,
     `  GraphQL       ${s.graphql}`,
