@@ -64,6 +64,7 @@ describe('SQL: monitoring queries', () => {
         latency: { count: 0, sumMs: 0, maxMs: 0, buckets: {} },
         byOperation: {},
         byCollection: {},
+        errors: {},
         lagMaxMs: f.lagMaxMs ?? 0,
       },
     ]);
@@ -529,6 +530,7 @@ describe('SQL: monitoring queries', () => {
         latency: { count: 0, sumMs: 0, maxMs: 0, buckets: {} },
         byOperation: {},
         byCollection: {},
+        errors: {},
         lagMaxMs: 0,
       })),
     );

@@ -36,7 +36,8 @@ export function positionOrderKey(position: StreamPosition): string | undefined {
       return tokenOrderKey(position.resumeToken);
     case 'time':
       return `82${hex8(position.clusterTime.t)}${hex8(position.clusterTime.i)}`;
-    default:
+    case 'snapshot':
+      // A snapshot copies documents first; it joins a shared stream only once it is a stream.
       return undefined;
   }
 }
