@@ -70,7 +70,7 @@ describe('SQL: monitoring queries', () => {
   };
 
   beforeAll(async () => {
-    server = await startRelay({ SQL_MAX_ROWS: '100', SQL_MAX_TIME_MS: '3000' });
+    server = await startRelay({ SQL_MAX_ROWS: '100', SQL_MAX_TIME_MS: '1000' });
     const create = (name: string, service: string, state = 'paused') =>
       sql(
         `CREATE EVENT_SUBSCRIPTION ${name} AS (service_name = '${service}', database = 'sqlq', handler = 'log', state = '${state}')`,
@@ -334,6 +334,38 @@ describe('SQL: monitoring queries', () => {
     await sql('SELECT * FROM failing').expect(400);
   });
 
+  it('answers the rest of the SELECT grammar as SQL does', async () => {
+    const rows = async (text: string) => (await query(text)).rows;
+    expect(
+      await rows(`WITH m AS (SELECT subscription_name AS name, received FROM EVENT_METRICS WHERE service_name = 'orders')
+                  SELECT DISTINCT name FROM m WHERE received BETWEEN 80 AND 120 ORDER BY 1 DESC`),
+    ).toEqual([['q_fast'], ['q_failing']]);
+    expect(
+      await rows(`SELECT name, UPPER(service_name) || '/' || CAST(revision AS CHAR) AS label
+                  FROM EVENT_SUBSCRIPTIONS() WHERE name IN ('q_slow', 'q_running') AND stale_reason IS NULL
+                  ORDER BY name LIMIT 1 OFFSET 1`),
+    ).toEqual([['q_slow', 'BILLING/1']]);
+    expect(
+      await rows(`SELECT COUNT(last_error_message) AS with_error, COUNT(*) AS all_rows,
+                         MIN(minute) < NOW() AS past, SUM(received) / 0 AS by_zero
+                  FROM EVENT_METRICS WHERE subscription_name = 'q_fast'`),
+    ).toEqual([[0, 4, true, null]]);
+    expect(
+      await rows(`SELECT TIMESTAMPDIFF(MINUTE, DATE_SUB(NOW(), INTERVAL 90 SECOND), NOW()) AS minutes,
+                         DATE_FORMAT(DATE_TRUNC('day', NOW()), '%H:%i') AS midnight,
+                         COALESCE(NULL, NULL, 'x') AS first_value, ROUND(-2.5) AS rounded
+                  FROM EVENT_SUBSCRIPTIONS() WHERE name = 'q_fast'`),
+    ).toEqual([[1, '00:00', 'x', -3]]);
+    expect(
+      await rows(`SELECT s.name, COUNT(m.minute) AS minutes FROM EVENT_SUBSCRIPTIONS() s
+                  LEFT JOIN EVENT_METRICS m USING (service_name)
+                  WHERE s.service_name = 'billing' GROUP BY s.name ORDER BY s.name`),
+    ).toEqual([
+      ['q_running', 2],
+      ['q_slow', 2],
+    ]);
+  });
+
   it('reports syntax errors, unknown tables and columns with line and column', async () => {
     const syntax = await sql('SELECT name\nFROM EVENT_SUBSCRIPTIONS()\nWHERE name = = 1').expect(
       400,
@@ -540,7 +572,7 @@ describe('SQL: monitoring queries', () => {
       'SELECT COUNT(*) FROM EVENT_METRICS a CROSS JOIN EVENT_METRICS b WHERE a.received = b.received',
     ).expect(400);
     expect(slow.body.message).toBe(
-      'The query ran longer than 3000 ms and was stopped; narrow it with WHERE or LIMIT',
+      'The query ran longer than 1000 ms and was stopped; narrow it with WHERE or LIMIT',
     );
     expect(Date.now() - started).toBeLessThan(15_000);
     await waitFor(
