@@ -70,7 +70,7 @@ describe('SQL: monitoring queries', () => {
   };
 
   beforeAll(async () => {
-    server = await startRelay({ SQL_MAX_ROWS: '100', SQL_MAX_TIME_MS: '1000' });
+    server = await startRelay({ SQL_MAX_ROWS: '100', SQL_MAX_TIME_MS: '3000' });
     const create = (name: string, service: string, state = 'paused') =>
       sql(
         `CREATE EVENT_SUBSCRIPTION ${name} AS (service_name = '${service}', database = 'sqlq', handler = 'log', state = '${state}')`,
@@ -481,7 +481,7 @@ describe('SQL: monitoring queries', () => {
       handlingMs,
       latencyMs: handlingMs + 5,
       sizeBytes: 200,
-      fields: {},
+      fields: { orderTotal: n * 10 },
       error: outcome === 'delivered' ? null : { message: 'boom', code: null },
       expireAt: new Date(now + 86_400_000),
     });
@@ -515,6 +515,14 @@ describe('SQL: monitoring queries', () => {
     expect(rate.rows).toEqual([
       ['q_fast', 66.67, 3, true],
       ['q_slow', 100, 1, true],
+    ]);
+    // A journal field is a column, under the name the subscription gave it.
+    const totals = await query(
+      'SELECT e.subscription_name, SUM(e.orderTotal) AS total FROM CHANGE_STREAM_EVENTS() e GROUP BY e.subscription_name ORDER BY 1',
+    );
+    expect(totals.rows).toEqual([
+      ['q_fast', 10 + 20 + 30 + 50],
+      ['q_slow', 40],
     ]);
   });
 
@@ -572,7 +580,7 @@ describe('SQL: monitoring queries', () => {
       'SELECT COUNT(*) FROM EVENT_METRICS a CROSS JOIN EVENT_METRICS b WHERE a.received = b.received',
     ).expect(400);
     expect(slow.body.message).toBe(
-      'The query ran longer than 1000 ms and was stopped; narrow it with WHERE or LIMIT',
+      'The query ran longer than 3000 ms and was stopped; narrow it with WHERE or LIMIT',
     );
     expect(Date.now() - started).toBeLessThan(15_000);
     await waitFor(
