@@ -1,4 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startRelay, type RelayServer } from './support/relay-server';
+
+/** The event journal's subscription settings (issue 15), once merged. */
+const JOURNAL = existsSync(
+  join(__dirname, '..', 'src', 'subscriptions', 'dto', 'journal.input.ts'),
+);
 
 /** The issue's example, verbatim. */
 const EXAMPLE = `CREATE EVENT_SUBSCRIPTION user_service_events AS (
@@ -246,6 +253,33 @@ describe('SQL: EVENT_SUBSCRIPTION statements', () => {
   it('refuses RESYNC with a clear "not supported yet"', async () => {
     const { body } = await sql('RESYNC EVENT_SUBSCRIPTION user_service_events').expect(412);
     expect(body.message).toMatch(/RESYNC EVENT_SUBSCRIPTION .* is not supported yet/);
+  });
+
+  (JOURNAL ? describe : describe.skip)('with the event journal', () => {
+    it('maps the journal options and SHOW CREATE round-trips them', async () => {
+      const create = `CREATE EVENT_SUBSCRIPTION journaled AS (
+        service_name = 'shipping', database = 'shop', handler = 'log', owner_service = 'orders',
+        journal_enabled = true, journal_retention_hours = 48, journal_sample_rate = 0.5,
+        journal_fields = JSON_OBJECT('orderTotal', 'fullDocument.total'),
+        correlation_id_path = 'fullDocument.orderId', correlation_process_path = 'fullDocument.flow')`;
+      await sql(create).expect(200);
+      const before = await server.api.getSubscription('journaled').expect(200);
+      expect(before.body).toMatchObject({
+        source: { ownerService: 'orders' },
+        journal: {
+          enabled: true,
+          retentionHours: 48,
+          sampleRate: 0.5,
+          fields: { orderTotal: 'fullDocument.total' },
+        },
+        correlation: { idPath: 'fullDocument.orderId', processPath: 'fullDocument.flow' },
+      });
+      const shown = await sql('SHOW CREATE EVENT_SUBSCRIPTION journaled').expect(200);
+      await sql('DROP EVENT_SUBSCRIPTION journaled').expect(200);
+      await sql(shown.body[0].rows[0][1]).expect(200);
+      const after = await server.api.getSubscription('journaled').expect(200);
+      expect(definition(after.body)).toEqual(definition(before.body));
+    });
   });
 
   it('runs the same statements through the GraphQL mutation sql', async () => {

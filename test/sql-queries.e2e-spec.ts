@@ -335,6 +335,38 @@ describe('SQL: monitoring queries', () => {
     await sql('SELECT * FROM failing').expect(400);
   });
 
+  it('answers the rest of the SELECT grammar as SQL does', async () => {
+    const rows = async (text: string) => (await query(text)).rows;
+    expect(
+      await rows(`WITH m AS (SELECT subscription_name AS name, received FROM EVENT_METRICS WHERE service_name = 'orders')
+                  SELECT DISTINCT name FROM m WHERE received BETWEEN 80 AND 120 ORDER BY 1 DESC`),
+    ).toEqual([['q_fast'], ['q_failing']]);
+    expect(
+      await rows(`SELECT name, UPPER(service_name) || '/' || CAST(revision AS CHAR) AS label
+                  FROM EVENT_SUBSCRIPTIONS() WHERE name IN ('q_slow', 'q_running') AND stale_reason IS NULL
+                  ORDER BY name LIMIT 1 OFFSET 1`),
+    ).toEqual([['q_slow', 'BILLING/1']]);
+    expect(
+      await rows(`SELECT COUNT(last_error_message) AS with_error, COUNT(*) AS all_rows,
+                         MIN(minute) < NOW() AS past, SUM(received) / 0 AS by_zero
+                  FROM EVENT_METRICS WHERE subscription_name = 'q_fast'`),
+    ).toEqual([[0, 4, true, null]]);
+    expect(
+      await rows(`SELECT TIMESTAMPDIFF(MINUTE, DATE_SUB(NOW(), INTERVAL 90 SECOND), NOW()) AS minutes,
+                         DATE_FORMAT(DATE_TRUNC('day', NOW()), '%H:%i') AS midnight,
+                         COALESCE(NULL, NULL, 'x') AS first_value, ROUND(-2.5) AS rounded
+                  FROM EVENT_SUBSCRIPTIONS() WHERE name = 'q_fast'`),
+    ).toEqual([[1, '00:00', 'x', -3]]);
+    expect(
+      await rows(`SELECT s.name, COUNT(m.minute) AS minutes FROM EVENT_SUBSCRIPTIONS() s
+                  LEFT JOIN EVENT_METRICS m USING (service_name)
+                  WHERE s.service_name = 'billing' GROUP BY s.name ORDER BY s.name`),
+    ).toEqual([
+      ['q_running', 2],
+      ['q_slow', 2],
+    ]);
+  });
+
   it('reports syntax errors, unknown tables and columns with line and column', async () => {
     const syntax = await sql('SELECT name\nFROM EVENT_SUBSCRIPTIONS()\nWHERE name = = 1').expect(
       400,
@@ -450,7 +482,7 @@ describe('SQL: monitoring queries', () => {
       handlingMs,
       latencyMs: handlingMs + 5,
       sizeBytes: 200,
-      fields: {},
+      fields: { orderTotal: n * 10 },
       error: outcome === 'delivered' ? null : { message: 'boom', code: null },
       expireAt: new Date(now + 86_400_000),
     });
@@ -484,6 +516,14 @@ describe('SQL: monitoring queries', () => {
     expect(rate.rows).toEqual([
       ['q_fast', 66.67, 3, true],
       ['q_slow', 100, 1, true],
+    ]);
+    // A journal field is a column, under the name the subscription gave it.
+    const totals = await query(
+      'SELECT e.subscription_name, SUM(e.orderTotal) AS total FROM CHANGE_STREAM_EVENTS() e GROUP BY e.subscription_name ORDER BY 1',
+    );
+    expect(totals.rows).toEqual([
+      ['q_fast', 10 + 20 + 30 + 50],
+      ['q_slow', 40],
     ]);
   });
 

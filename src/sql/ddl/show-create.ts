@@ -53,6 +53,15 @@ export function showCreateStatement(view: SubscriptionView): string {
   } else {
     options.push(['handler', handler.name]);
   }
+  // The journal settings (issue 15) when this server has them: written out so they round-trip.
+  const extra = view as SubscriptionView & {
+    source: { ownerService?: string };
+    journal?: { enabled: boolean; retentionHours: number; sampleRate: number; fields: object };
+    correlation?: { idPath: string; processPath?: string };
+  };
+  if (extra.source.ownerService) {
+    options.push(['owner_service', extra.source.ownerService]);
+  }
   options.push(
     ['ordering', delivery.ordering],
     ['concurrency', delivery.concurrency],
@@ -70,6 +79,20 @@ export function showCreateStatement(view: SubscriptionView): string {
   );
   if (startFrom.timestamp) {
     options.push(['start_timestamp', new Date(startFrom.timestamp).toISOString()]);
+  }
+  if (extra.journal) {
+    options.push(
+      ['journal_enabled', extra.journal.enabled],
+      ['journal_retention_hours', extra.journal.retentionHours],
+      ['journal_sample_rate', extra.journal.sampleRate],
+      ['journal_fields', extra.journal.fields],
+    );
+  }
+  if (extra.correlation) {
+    options.push(['correlation_id_path', extra.correlation.idPath]);
+    if (extra.correlation.processPath) {
+      options.push(['correlation_process_path', extra.correlation.processPath]);
+    }
   }
   options.push(['state', view.desiredState]);
   const lines = options.map(([name, value]) => `  ${name} = ${sqlLiteral(value)}`);

@@ -40,7 +40,15 @@ export interface Relation {
   collection: string;
   stages: Stage[];
   columns: RelationColumn[];
+  /**
+   * The key of an object column whose entries are columns too (the journal's `fields`: business
+   * fields named per subscription, so unknown in advance).
+   */
+  dynamicColumns?: string;
 }
+
+/** The names a journal field may have (letters, digits, _): safe as a field path. */
+const DYNAMIC_COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface TranslateContext {
   now: Date;
@@ -262,6 +270,7 @@ export class SelectTranslator {
           key: column.name,
           type: column.type,
         })),
+        ...(table.dynamicColumns ? { dynamicColumns: table.dynamicColumns } : {}),
       };
     }
     const view = called ? undefined : this.context.view(lower);
@@ -363,6 +372,15 @@ export class SelectTranslator {
           throw SqlErrors.invalid(`unknown table or alias ${table} (in ${table}.${name})`, at);
         }
         if (candidates.length === 0) {
+          const raw = text(node.column) ?? '';
+          const dynamic = entries.filter(
+            (entry) =>
+              (table === undefined || entry.alias === table) && entry.relation.dynamicColumns,
+          );
+          if (dynamic.length === 1 && DYNAMIC_COLUMN.test(raw)) {
+            const [entry] = dynamic;
+            return `${outer.has(entry.key) ? '$$' : '$'}${entry.key}.${entry.relation.dynamicColumns}.${raw}`;
+          }
           const known = entries
             .filter((entry) => table === undefined || entry.alias === table)
             .flatMap((entry) => entry.relation.columns.map((column) => column.name));

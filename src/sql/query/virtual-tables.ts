@@ -21,6 +21,8 @@ export interface VirtualTable {
   /** The stored field holding the service name, for callers limited to some services. */
   serviceField: string;
   columns: ColumnSpec[];
+  /** An object column whose entries can be named as columns (the journal's business fields). */
+  dynamicColumns?: string;
   /** Stages before the columns are computed (joins to other collections of Change Relay). */
   prelude?: (context: TableContext) => Stage[];
 }
@@ -402,8 +404,9 @@ export const VIRTUAL_TABLES: readonly VirtualTable[] = [
     name: 'change_stream_events',
     callable: true,
     collection: JOURNAL_COLLECTION,
-    doc: 'The event journal: one row per handled event of subscriptions with the journal enabled',
+    doc: 'The event journal: one row per handled event of subscriptions with the journal enabled; each journal field (journal_fields) is a column too',
     serviceField: 'service',
+    dynamicColumns: 'fields',
     columns: [
       col('event_id', 'string', '$eventId', 'event id (resume token)'),
       col('subscription_name', 'string', '$subscription', 'subscription'),
