@@ -129,9 +129,19 @@ describe('example services (apps/*)', () => {
       { timeoutMs: 30_000, description: `order ${orderId} to be shipping` },
     );
     expect(order).toMatchObject({ sku: 'apple', quantity: 2, carrier: 'parcel-post' });
+    // Each handler logs after its write: its line reaches our pipe a moment after the order moved.
+    const expected = [
+      `Order ${orderId} is shipping (parcel-post)`,
+      `Reserved 2 x apple for order ${orderId}`,
+      `Scheduled shipment of 2 x apple for order ${orderId}`,
+    ];
+    await waitFor(
+      () => examples.every((example, index) => example.output().includes(expected[index])),
+      { timeoutMs: 10_000, description: 'the log line of each example service' },
+    ).catch(() => undefined);
     const [orders, inventory, shipping] = examples.map((example) => example.output());
-    expect(inventory).toContain(`Reserved 2 x apple for order ${orderId}`);
-    expect(shipping).toContain(`Scheduled shipment of 2 x apple for order ${orderId}`);
-    expect(orders).toContain(`Order ${orderId} is shipping (parcel-post)`);
+    expect(orders).toContain(expected[0]);
+    expect(inventory).toContain(expected[1]);
+    expect(shipping).toContain(expected[2]);
   });
 });

@@ -1,11 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { startRelay, type RelayServer } from './support/relay-server';
-
-/** The event journal's subscription settings (issue 15), once merged. */
-const JOURNAL = existsSync(
-  join(__dirname, '..', 'src', 'subscriptions', 'dto', 'journal.input.ts'),
-);
+import { waitFor } from '@app/testing';
+import { RECORDING_HANDLER } from './support/recording.handler';
+import { startRelay, waitUntilRunning, type RelayServer } from './support/relay-server';
+import { SourceData } from './support/source-data';
 
 /** The issue's example, verbatim. */
 const EXAMPLE = `CREATE EVENT_SUBSCRIPTION user_service_events AS (
@@ -250,12 +246,33 @@ describe('SQL: EVENT_SUBSCRIPTION statements', () => {
     await server.api.getSubscription('rule').expect(404);
   });
 
-  it('refuses RESYNC with a clear "not supported yet"', async () => {
-    const { body } = await sql('RESYNC EVENT_SUBSCRIPTION user_service_events').expect(412);
-    expect(body.message).toMatch(/RESYNC EVENT_SUBSCRIPTION .* is not supported yet/);
+  it('RESYNC copies the existing documents as snapshot events, as REST resync does', async () => {
+    const source = await SourceData.connect();
+    try {
+      await source.collection('accounts').insertMany([{ _id: 'a1' }, { _id: 'a2' }, { _id: 'a3' }]);
+      await sql(
+        `CREATE EVENT_SUBSCRIPTION resync_sql AS (service_name = 'ledger', database = '${source.database}', watch_collections = JSON_ARRAY('accounts'), handler = '${RECORDING_HANDLER}')`,
+      ).expect(200);
+      await waitUntilRunning(server, 'resync_sql');
+      const { body } = await sql('RESYNC EVENT_SUBSCRIPTION resync_sql').expect(200);
+      expect(body[0]).toMatchObject({ kind: 'resync_subscription', affected: 1 });
+      const copied = await waitFor(
+        () => {
+          const ids = server.recorder
+            .of('resync_sql')
+            .filter((event) => event.operationType === 'snapshot')
+            .map((event) => event.documentKey?._id);
+          return ids.length >= 3 && ids;
+        },
+        { description: 'the snapshot events of the resync' },
+      );
+      expect([...copied].sort()).toEqual(['a1', 'a2', 'a3']);
+    } finally {
+      await source.close();
+    }
   });
 
-  (JOURNAL ? describe : describe.skip)('with the event journal', () => {
+  describe('with the event journal', () => {
     it('maps the journal options and SHOW CREATE round-trips them', async () => {
       const create = `CREATE EVENT_SUBSCRIPTION journaled AS (
         service_name = 'shipping', database = 'shop', handler = 'log', owner_service = 'orders',

@@ -1,6 +1,4 @@
 import { DeadLettersRepository, MetricsRepository, emptyCounters } from '@app/relay';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { waitFor, withToken } from '@app/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -9,9 +7,6 @@ import { startRelay, waitUntilRunning, type RelayServer } from './support/relay-
 const MINUTE = 60_000;
 
 /** The journal analytics (issue 15, branch journal) are compared with once they are merged. */
-const JOURNAL_ANALYTICS = existsSync(
-  join(__dirname, '..', 'src', 'analytics', 'journal-analytics.service.ts'),
-);
 
 interface Figures {
   received: number;
@@ -527,7 +522,7 @@ describe('SQL: monitoring queries', () => {
     ]);
   });
 
-  (JOURNAL_ANALYTICS ? describe : describe.skip)('with the journal analytics', () => {
+  describe('with the journal analytics', () => {
     it('journal queries equal the interactions analytics for the same window', async () => {
       const result = await query(`
         SELECT source_service, service_name, collection_name, operation_type, COUNT(*) AS count,

@@ -11,7 +11,9 @@ import { MONGO_BACKEND } from './database.tokens';
 import type { MongoBackend } from './mongo-backend';
 import { redactUri } from './mongo-backend';
 
-const RETRY_INTERVAL_MS = 5_000;
+/** The first retry comes soon (a first connect that timed out on a busy host), later ones back off. */
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 5_000;
 
 /**
  * The connection is lazy so the server boots while MongoDB is down; mongoose does not retry a
@@ -23,6 +25,7 @@ export class ConnectionKeeper implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('MongoDB');
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private retryInMs = FIRST_RETRY_MS;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -43,7 +46,7 @@ export class ConnectionKeeper implements OnApplicationBootstrap, OnApplicationSh
       await this.connection.asPromise();
     } catch (error) {
       this.logger.warn(
-        `cannot reach ${redactUri(this.backend.uri)} (${(error as Error).message}); retrying every ${RETRY_INTERVAL_MS} ms`,
+        `cannot reach ${redactUri(this.backend.uri)} (${(error as Error).message}); retrying (every ${MAX_RETRY_MS} ms at most)`,
       );
       this.scheduleRetry();
     }
@@ -53,7 +56,8 @@ export class ConnectionKeeper implements OnApplicationBootstrap, OnApplicationSh
     if (this.stopped) {
       return;
     }
-    this.timer = setTimeout(() => void this.retry(), RETRY_INTERVAL_MS);
+    this.timer = setTimeout(() => void this.retry(), this.retryInMs);
+    this.retryInMs = Math.min(MAX_RETRY_MS, this.retryInMs * 2);
     this.timer.unref();
   }
 

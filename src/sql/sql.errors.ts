@@ -58,9 +58,6 @@ export const SqlErrors = {
       { field: 'name', reason: 'a view has this name' },
     ]),
 
-  notYet: (what: string) =>
-    new DomainError('FAILED_PRECONDITION', `${what} is not supported yet by this server`),
-
   queryTimeout: (ms: number) =>
     new DomainError(
       'BAD_INPUT',

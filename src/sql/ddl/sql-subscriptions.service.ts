@@ -235,8 +235,11 @@ export class SqlSubscriptionsService {
           1,
         );
       case 'resync':
-        throw SqlErrors.notYet(
-          'RESYNC EVENT_SUBSCRIPTION (a resync from a snapshot of the watched collections)',
+        return result(
+          kind,
+          SUMMARY_COLUMNS,
+          [summaryRow(await this.subscriptions.resync(statement.name, caller))],
+          1,
         );
     }
   }
