@@ -16,6 +16,19 @@ import type { JournalError, JournalOutcome, JournalRecord } from './journal.type
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * BSON sizes the worker already computed for its buffer budget (`weigh`), so the journal does
+ * not walk each event a second time. Weak: an entry goes with its event.
+ */
+const knownSizes = new WeakMap<object, number>();
+
+/** The event's BSON size, remembered for its journal record. */
+export function weighEvent(event: RawChangeEvent): number {
+  const size = calculateObjectSize(event);
+  knownSizes.set(event, size);
+  return size;
+}
+
 /** Why a record was not journaled. */
 export type JournalDropReason = 'buffer-full' | 'write-failed';
 
@@ -291,8 +304,8 @@ export class JournalWriter implements OnModuleDestroy {
         await this.repository.replace(replacing);
         this.totals.written += result.inserted + replacing.length;
         this.totals.duplicates += result.duplicates;
-        for (const entry of batch) {
-          this.writtenCounter.inc(labelsOf(entry));
+        for (const [entry, count] of perSubscription(batch)) {
+          this.writtenCounter.inc(labelsOf(entry), count);
         }
       } catch (error) {
         this.failed(batch, error);
@@ -350,8 +363,8 @@ export class JournalWriter implements OnModuleDestroy {
 
   private drop(entries: PendingEntry[], reason: JournalDropReason): void {
     this.totals.dropped[reason] += entries.length;
-    for (const entry of entries) {
-      this.droppedCounter.inc({ ...labelsOf(entry), reason });
+    for (const [entry, count] of perSubscription(entries)) {
+      this.droppedCounter.inc({ ...labelsOf(entry), reason }, count);
     }
   }
 
@@ -362,6 +375,21 @@ export class JournalWriter implements OnModuleDestroy {
       }, this.options.journalFlushIntervalMs).unref();
     }
   }
+}
+
+/** Entries counted per subscription (one entry of each stands for its labels). */
+function perSubscription(entries: readonly PendingEntry[]): Map<PendingEntry, number> {
+  const first = new Map<Subscription, PendingEntry>();
+  const counts = new Map<PendingEntry, number>();
+  for (const entry of entries) {
+    let representative = first.get(entry.subscription);
+    if (!representative) {
+      representative = entry;
+      first.set(entry.subscription, entry);
+    }
+    counts.set(representative, (counts.get(representative) ?? 0) + 1);
+  }
+  return counts;
 }
 
 function labelsOf(entry: PendingEntry): { subscription: string; service: string } {
@@ -400,7 +428,7 @@ export function toRecord(entry: PendingEntry): JournalRecord {
     completedAt: entry.completedAt === null ? null : new Date(entry.completedAt),
     handlingMs: Math.max(0, entry.handlingMs),
     latencyMs: Math.max(0, completedMs - (changedMs ?? entry.receivedAt)),
-    sizeBytes: calculateObjectSize(payload),
+    sizeBytes: knownSizes.get(payload) ?? calculateObjectSize(payload),
     fields,
     error: entry.error === undefined || entry.error === null ? null : journalError(entry.error),
     expireAt: new Date((entry.completedAt ?? entry.receivedAt) + retentionHours * HOUR_MS),

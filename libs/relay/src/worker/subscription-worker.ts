@@ -15,7 +15,7 @@ import type { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { checkpointBelongsTo, type StreamPosition } from '../checkpoints/checkpoint.types';
 import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import type { AnyEventHandler } from '../handlers/handler.types';
-import type { JournalWriter } from '../journal/journal.writer';
+import { weighEvent, type JournalWriter } from '../journal/journal.writer';
 import type { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
 import type { MetricsRecorder } from '../metrics/metrics.recorder';
@@ -293,7 +293,10 @@ export class SubscriptionWorker {
       options: engineOptionsFor(subscription, handler, options),
       // The engine leaves its share when it is stopped or drained.
       budget: share,
-      weigh: (event) => calculateObjectSize(event),
+      // With a journal, sizes are remembered for its records (one walk per event).
+      weigh: subscription.journal?.enabled
+        ? weighEvent
+        : (event: RawChangeEvent) => calculateObjectSize(event),
     });
     this.engine = engine;
     if (this.stopMode) {
