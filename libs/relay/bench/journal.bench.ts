@@ -9,7 +9,8 @@
  * medians of each mode are printed too.
  *
  * BENCH_BACKLOG (10000 events per run), BENCH_REPETITIONS (7 pairs), BENCH_CONCURRENCY (8),
- * BENCH_FIELDS (2 business fields journaled per event).
+ * BENCH_FIELDS (2 business fields journaled per event), BENCH_WARMUP (1 pair run first and not
+ * counted: JIT and emulator warm-up made the first runs slower).
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -33,6 +34,7 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 7);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const FIELDS = Number(process.env.BENCH_FIELDS ?? 2);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const MAX_OVERHEAD = 0.1;
 
 interface Progress {
@@ -149,6 +151,10 @@ async function main(): Promise<void> {
 
   const rates = { off: [] as number[], on: [] as number[] };
   try {
+    for (let w = 0; w < WARMUP; w++) {
+      await run(`warmup-${w}-off`, false);
+      await run(`warmup-${w}-on`, true);
+    }
     for (let r = 0; r < REPETITIONS; r++) {
       const order: ('off' | 'on')[] = r % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
       for (const mode of order) {

@@ -29,6 +29,7 @@ export * from './metrics/relay-prometheus';
 export * from './journal/journal.types';
 export * from './journal/journal.correlation';
 export * from './journal/journal.repository';
+export * from './journal/journal.record';
 export * from './journal/journal.writer';
 export * from './journal/journal-analytics.types';
 export * from './journal/journal-analytics.repository';

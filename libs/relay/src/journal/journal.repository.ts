@@ -66,11 +66,6 @@ export class JournalRepository {
       { ordered: false },
     );
   }
-
-  /** Forgets a deleted subscription's records. */
-  async deleteFor(subscription: string): Promise<void> {
-    await this.model.deleteMany({ subscription }).exec();
-  }
 }
 
 /** The indexes of the records a bulk insert refused as duplicates, if that was its only error. */

@@ -1,43 +1,20 @@
 import type { DeliveryEvent, EngineHooks } from '@app/delivery';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { calculateObjectSize } from 'bson';
 import { Counter } from 'prom-client';
 import { RelayPrometheus } from '../metrics/relay-prometheus';
-import { changeTimeMs } from '../metrics/metrics.live';
 import {
   CHANGE_RELAY_OPTIONS,
   type ResolvedChangeRelayOptions,
 } from '../module/change-relay.options';
 import { eventIdOf, type RawChangeEvent } from '../source/change-event.mapper';
 import type { Subscription } from '../subscriptions/subscription.types';
-import { correlationOf, inSample, valueAtPath } from './journal.correlation';
+import { correlationOf, inSample } from './journal.correlation';
+import { toRecord, type PendingEntry } from './journal.record';
 import { JournalRepository } from './journal.repository';
-import type { JournalError, JournalOutcome, JournalRecord } from './journal.types';
-
-const HOUR_MS = 3_600_000;
+import type { JournalOutcome, JournalRecord } from './journal.types';
 
 /** Why a record was not journaled. */
 export type JournalDropReason = 'buffer-full' | 'write-failed';
-
-/**
- * What the hooks keep per handled event: references and numbers only. The record itself
- * (paths, correlation, BSON size) is built at flush time, off the delivery path.
- */
-interface PendingEntry {
-  subscription: Subscription;
-  payload: RawChangeEvent;
-  outcome: JournalOutcome;
-  replay: boolean;
-  attempts: number;
-  /** Wall-clock ms. */
-  receivedAt: number;
-  /** Wall-clock ms; null for a pending record. */
-  completedAt: number | null;
-  handlingMs: number;
-  error: unknown;
-  /** A pending record may exist for it: the final one replaces it. */
-  hadPending: boolean;
-}
 
 /** An event received from the stream and not settled yet. */
 interface InFlightEvent {
@@ -291,8 +268,8 @@ export class JournalWriter implements OnModuleDestroy {
         await this.repository.replace(replacing);
         this.totals.written += result.inserted + replacing.length;
         this.totals.duplicates += result.duplicates;
-        for (const entry of batch) {
-          this.writtenCounter.inc(labelsOf(entry));
+        for (const [entry, count] of perSubscription(batch)) {
+          this.writtenCounter.inc(labelsOf(entry), count);
         }
       } catch (error) {
         this.failed(batch, error);
@@ -350,8 +327,8 @@ export class JournalWriter implements OnModuleDestroy {
 
   private drop(entries: PendingEntry[], reason: JournalDropReason): void {
     this.totals.dropped[reason] += entries.length;
-    for (const entry of entries) {
-      this.droppedCounter.inc({ ...labelsOf(entry), reason });
+    for (const [entry, count] of perSubscription(entries)) {
+      this.droppedCounter.inc({ ...labelsOf(entry), reason }, count);
     }
   }
 
@@ -364,55 +341,21 @@ export class JournalWriter implements OnModuleDestroy {
   }
 }
 
+/** Entries counted per subscription (one entry of each stands for its labels). */
+function perSubscription(entries: readonly PendingEntry[]): Map<PendingEntry, number> {
+  const first = new Map<Subscription, PendingEntry>();
+  const counts = new Map<PendingEntry, number>();
+  for (const entry of entries) {
+    let representative = first.get(entry.subscription);
+    if (!representative) {
+      representative = entry;
+      first.set(entry.subscription, entry);
+    }
+    counts.set(representative, (counts.get(representative) ?? 0) + 1);
+  }
+  return counts;
+}
+
 function labelsOf(entry: PendingEntry): { subscription: string; service: string } {
   return { subscription: entry.subscription.name, service: entry.subscription.serviceName };
-}
-
-/** Builds the stored record of a handled event (at flush time). */
-export function toRecord(entry: PendingEntry): JournalRecord {
-  const { subscription, payload } = entry;
-  const eventId = eventIdOf(payload._id);
-  const { correlationId, processId } = correlationOf(payload, eventId, subscription.correlation);
-  const changedMs = changeTimeMs(payload);
-  const fields: Record<string, unknown> = {};
-  for (const [name, path] of Object.entries(subscription.journal?.fields ?? {})) {
-    fields[name] = valueAtPath(payload, path) ?? null;
-  }
-  const completedMs = entry.completedAt ?? Date.now();
-  const retentionHours = subscription.journal?.retentionHours ?? 24;
-  return {
-    _id: entry.replay
-      ? `${subscription.name}|${eventId}|replay|${entry.completedAt}`
-      : `${subscription.name}|${eventId}`,
-    eventId,
-    subscription: subscription.name,
-    service: subscription.serviceName,
-    sourceService: subscription.source.ownerService ?? null,
-    ns: { db: payload.ns?.db ?? '', coll: payload.ns?.coll ?? null },
-    operationType: payload.operationType,
-    documentKey: payload.documentKey ?? null,
-    correlationId,
-    processId,
-    outcome: entry.outcome,
-    attempts: entry.attempts,
-    changedAt: changedMs === undefined ? null : new Date(changedMs),
-    receivedAt: new Date(Math.round(entry.receivedAt)),
-    completedAt: entry.completedAt === null ? null : new Date(entry.completedAt),
-    handlingMs: Math.max(0, entry.handlingMs),
-    latencyMs: Math.max(0, completedMs - (changedMs ?? entry.receivedAt)),
-    sizeBytes: calculateObjectSize(payload),
-    fields,
-    error: entry.error === undefined || entry.error === null ? null : journalError(entry.error),
-    expireAt: new Date((entry.completedAt ?? entry.receivedAt) + retentionHours * HOUR_MS),
-  };
-}
-
-function journalError(error: unknown): JournalError {
-  const code =
-    (error as { code?: unknown; status?: unknown } | null)?.code ??
-    (error as { status?: unknown } | null)?.status;
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    code: typeof code === 'number' || typeof code === 'string' ? code : null,
-  };
 }
