@@ -11,7 +11,7 @@ import { OplogWindowService } from './oplog-window.service';
 
 export interface OplogMargins {
   window: OplogWindow;
-  /** By subscription name; only active, non-stale subscriptions with a known position. */
+  /** By subscription name; every subscription that is not stale (paused ones too). */
   margins: Map<string, OplogMargin>;
 }
 
@@ -36,7 +36,8 @@ export class OplogMarginService {
   /** The margins of these subscriptions (all when omitted), read in two queries. */
   async margins(of?: readonly Subscription[]): Promise<OplogMargins> {
     const subscriptions = of ?? (await this.subscriptions.list());
-    const running = subscriptions.filter((s) => !s.stale && s.desiredState === 'active');
+    // A paused subscription resumes from its checkpoint: its history ages out all the same.
+    const running = subscriptions.filter((s) => !s.stale);
     const [window, checkpoints] = await Promise.all([
       this.windows.current(),
       running.length > 0 ? this.checkpoints.findMany(running.map((s) => s.name)) : new Map(),

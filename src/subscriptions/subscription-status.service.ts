@@ -197,7 +197,7 @@ function warningsFor(
     return warnings;
   }
   if (subscription.desiredState === 'paused') {
-    return warnings;
+    return [...warnings, ...oplogWarnings(status, margin)];
   }
   if (status.instancesWithHandler.length === 0) {
     warnings.push(
@@ -208,15 +208,7 @@ function warningsFor(
       'No instance holds the lease yet: an instance with the handler should take it within the lease TTL.',
     );
   }
-  if (status.oplog && !status.oplog.available) {
-    warnings.push(`The oplog window is unknown: ${status.oplog.reason}.`);
-  } else if (margin && margin.status !== 'Healthy') {
-    const eta =
-      margin.timeToLossMs !== undefined
-        ? `; history lost in about ${Math.round(margin.timeToLossMs / 1_000)} s at the current rate`
-        : '';
-    warnings.push(`Oplog ${margin.status}: ${margin.reason}${eta}.`);
-  }
+  warnings.push(...oplogWarnings(status, margin));
   if (status.actualState === 'backoff' && status.lastError) {
     warnings.push(`The worker is restarting after an error: ${status.lastError.message}`);
   }
@@ -269,6 +261,20 @@ export function snapshotProgress(
       ? { etaSeconds: Math.round(remaining / ratePerSecond) }
       : {}),
   };
+}
+
+function oplogWarnings(status: SubscriptionStatusView, margin: OplogMargin | undefined): string[] {
+  if (status.oplog && !status.oplog.available) {
+    return [`The oplog window is unknown: ${status.oplog.reason}.`];
+  }
+  if (margin && margin.status !== 'Healthy') {
+    const eta =
+      margin.timeToLossMs !== undefined
+        ? `; history lost in about ${Math.round(margin.timeToLossMs / 1_000)} s at the current rate`
+        : '';
+    return [`Oplog ${margin.status}: ${margin.reason}${eta}.`];
+  }
+  return [];
 }
 
 /** The oplog part of the status: the window, and the margin when the subscription has one. */
