@@ -83,5 +83,19 @@ describe('Rewind', () => {
       { at: '2001-01-01T00:00:00Z' },
     );
     expect(answer.errors?.[0]?.extensions?.code).toBe('FAILED_PRECONDITION');
+    const resync = await server.api.graphql(
+      `mutation { resyncSubscription(name: "rewound") { name state } }`,
+    );
+    expect(resync).toEqual({ data: { resyncSubscription: { name: 'rewound', state: 'active' } } });
+    const status = await server.api.graphql(
+      `{ subscriptionStatus(name: "rewound") { checkpoint { kind } snapshot { copied streamFrom } oplog { available firstEntryAt marginMs status } } }`,
+    );
+    expect(status.errors).toBeUndefined();
+    expect(status.data.subscriptionStatus.oplog).toMatchObject({
+      available: true,
+      firstEntryAt: expect.any(String),
+      marginMs: expect.any(Number),
+      status: 'Healthy',
+    });
   });
 });

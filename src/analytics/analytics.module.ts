@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OplogModule } from '../oplog/oplog.module';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsResolver } from './analytics.resolver';
 import { AnalyticsService } from './analytics.service';
@@ -10,6 +11,7 @@ import { JournalAnalyticsService } from './journal-analytics.service';
 
 /** Analytics over the metric rollups, REST and GraphQL. Repositories come from ChangeRelayModule. */
 @Module({
+  imports: [OplogModule],
   controllers: [AnalyticsController, DashboardController],
   providers: [
     AnalyticsService,

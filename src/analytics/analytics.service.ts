@@ -14,6 +14,9 @@ import {
   type Subscription,
 } from '@app/relay';
 import { canAccessService, type Principal } from '../auth/principal';
+import { toOplogWindowView } from '../oplog/dto/oplog-window.model';
+import type { OplogMargin } from '../oplog/oplog-margin';
+import { OplogMarginService } from '../oplog/oplog-margin.service';
 import { AppConfig } from '../config/app-config';
 import { ANALYTICS_RANGES, type AnalyticsOverviewArgs } from './dto/analytics-range.args';
 import type {
@@ -49,6 +52,7 @@ export class AnalyticsService {
     private readonly deadLetters: DeadLettersRepository,
     private readonly recorder: MetricsRecorder,
     private readonly config: AppConfig,
+    private readonly oplogMargins: OplogMarginService,
   ) {}
 
   async overview(args: AnalyticsOverviewArgs, caller: Principal): Promise<AnalyticsOverviewView> {
@@ -60,10 +64,11 @@ export class AnalyticsService {
       canAccessService(caller, s.serviceName),
     );
     const names = visible.map((s) => s.name);
-    const [summaries, pending, errors] = await Promise.all([
+    const [summaries, pending, errors, oplog] = await Promise.all([
       this.metrics.summarize(from, names),
       this.deadLetters.countPending(names),
       names.length === 0 ? [] : this.metrics.errors(from, names),
+      this.oplogMargins.margins(visible),
     ]);
     // Rows come most frequent first: the first of a subscription is its top error.
     const topErrors = new Map<string, ErrorSummary>();
@@ -80,8 +85,10 @@ export class AnalyticsService {
         pending.get(subscription.name) ?? 0,
         rangeMs,
         topErrors.get(subscription.name),
+        oplog.margins.get(subscription.name),
       ),
     );
+    const margins = [...oplog.margins.values()].map((m) => m.marginMs);
     const totals = sumCounts(rows.map((r) => r.counts));
     const latency = emptyDurations();
     const handler = emptyDurations();
@@ -98,6 +105,8 @@ export class AnalyticsService {
       successRate: round(deliveredPct(totals)),
       latency: latencyView(latency, handler),
       largestLagMs: Math.max(0, ...rows.map((r) => r.lagMs)),
+      oplog: toOplogWindowView(oplog.window),
+      ...(margins.length > 0 ? { smallestOplogMarginMs: Math.min(...margins) } : {}),
       pendingDeadLetters: rows.reduce((sum, r) => sum + r.pendingDeadLetters, 0),
       health: this.group(rows),
       services: serviceRows(rows).map(([service, members]) => ({
@@ -116,6 +125,7 @@ export class AnalyticsService {
     pendingDeadLetters: number,
     rangeMs: number,
     topError: ErrorSummary | undefined,
+    margin: OplogMargin | undefined,
   ): SubscriptionAnalyticsView {
     const counters = summary?.counters;
     const counts: AnalyticsCountsView = {
@@ -134,6 +144,15 @@ export class AnalyticsService {
       handlerSumMs: handler.sumMs,
       lagMs: Math.max(summary?.lagMaxMs ?? 0, live?.lagMs ?? 0),
       stale: subscription.stale !== undefined,
+      ...(margin
+        ? {
+            oplog: {
+              marginMs: margin.marginMs,
+              windowMs: margin.windowMs,
+              rolling: margin.rolling,
+            },
+          }
+        : {}),
     };
     return {
       name: subscription.name,
@@ -144,6 +163,15 @@ export class AnalyticsService {
       latency: latencyView(summary?.latency ?? emptyDurations(), handler),
       lagMs: figures.lagMs,
       pendingDeadLetters,
+      ...(margin
+        ? {
+            oplogMarginMs: margin.marginMs,
+            oplogMarginPct: margin.marginPct,
+            ...(margin.timeToLossMs !== undefined
+              ? { oplogTimeToLossMs: margin.timeToLossMs }
+              : {}),
+          }
+        : {}),
       health: evaluateHealth(figures, this.config.health),
       recommendations: recommend({
         ...figures,

@@ -52,6 +52,10 @@ export class DashboardService {
         averageHandlerMs({ handlerCount: handled.count, handlerSumMs: handled.ms }),
       ),
       largestLagMs: overview.largestLagMs,
+      oplog: overview.oplog,
+      ...(overview.smallestOplogMarginMs !== undefined
+        ? { smallestOplogMarginMs: overview.smallestOplogMarginMs }
+        : {}),
       services: overview.services,
       health: overview.health,
     };

@@ -29,6 +29,33 @@ describe(evaluateHealth.name, () => {
     );
   });
 
+  it('adds the oplog margin rule: Warning under 25% or 1 h, Critical under 10% or 15 min', () => {
+    const day = 86_400_000;
+    const margin = (marginMs: number, rolling = true) =>
+      evaluateHealth(figures({ oplog: { marginMs, windowMs: day, rolling } }), t);
+    expect(margin(day / 2)).toEqual({ status: 'Healthy', reasons: [] });
+    expect(margin(0.2 * day)).toMatchObject({
+      status: 'Warning',
+      reasons: ['oplog margin 4.8 h (20% of the 1 d oplog window) < 25% or 1 h'],
+    });
+    expect(margin(0.05 * day).status).toBe('Critical');
+    expect(
+      evaluateHealth(
+        figures({ oplog: { marginMs: 30 * 60_000, windowMs: 3_600_000, rolling: true } }),
+        t,
+      ).status,
+    ).toBe('Warning');
+    // Not full yet: nothing rolls off, no alarm.
+    expect(margin(0.05 * day, false)).toEqual({ status: 'Healthy', reasons: [] });
+    // Stale says it all.
+    expect(
+      evaluateHealth(
+        figures({ stale: true, oplog: { marginMs: -1, windowMs: day, rolling: true } }),
+        t,
+      ).reasons,
+    ).toEqual(['the subscription is stale']);
+  });
+
   it('turns Critical over 5% errors or when stale, with the reason', () => {
     const over = evaluateHealth(figures({ delivered: 940, deadLettered: 60 }), t);
     expect(over.status).toBe('Critical');

@@ -14,6 +14,12 @@ export interface HealthThresholds {
   warningLagMs: number;
   /** Degraded when the average handler time passes this. */
   degradedHandlerMs: number;
+  /** Warning when the oplog margin is under this % of the oplog window, or under oplogWarningMs. */
+  oplogWarningPct: number;
+  oplogWarningMs: number;
+  /** Critical when the oplog margin is under this % of the window, or under oplogCriticalMs. */
+  oplogCriticalPct: number;
+  oplogCriticalMs: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -22,7 +28,24 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   warningDeliveredPct: 95,
   warningLagMs: 300_000,
   degradedHandlerMs: 5_000,
+  oplogWarningPct: 25,
+  oplogWarningMs: 3_600_000,
+  oplogCriticalPct: 10,
+  oplogCriticalMs: 900_000,
 };
+
+/** How much history a subscription has left before its position rolls off the oplog. */
+export interface OplogMarginFigures {
+  /** Its position's cluster time minus the oplog's first entry time. */
+  marginMs: number;
+  /** The time the oplog spans (last entry − first entry). */
+  windowMs: number;
+  /**
+   * Whether the oplog is full, so entries roll off as new ones come (false: nothing is dropped
+   * yet, the margin does not shrink, no alarm).
+   */
+  rolling: boolean;
+}
 
 /** What the verdict of one subscription (or a group of them) is made of, over a range. */
 export interface HealthFigures {
@@ -35,6 +58,8 @@ export interface HealthFigures {
   handlerSumMs: number;
   lagMs: number;
   stale: boolean;
+  /** Unknown (absent) when the oplog cannot be read or the subscription does not run. */
+  oplog?: OplogMarginFigures;
 }
 
 export interface HealthVerdict {
@@ -85,6 +110,10 @@ export function evaluateHealth(f: HealthFigures, t: HealthThresholds): HealthVer
   if (f.lagMs > t.warningLagMs) {
     fired.push(['Warning', `lag ${Math.round(f.lagMs / 1_000)} s > ${t.warningLagMs / 1_000} s`]);
   }
+  const oplog = f.oplog && !f.stale ? evaluateOplogMargin(f.oplog, t) : undefined;
+  if (oplog && oplog.status !== 'Healthy') {
+    fired.push([oplog.status, oplog.reason]);
+  }
   const handlerMs = averageHandlerMs(f);
   if (handlerMs > t.degradedHandlerMs) {
     fired.push([
@@ -96,6 +125,58 @@ export function evaluateHealth(f: HealthFigures, t: HealthThresholds): HealthVer
     status: worst(fired.map(([status]) => status)),
     reasons: fired.map(([, reason]) => reason),
   };
+}
+
+/**
+ * Critical under `oplogCriticalPct` of the window or `oplogCriticalMs`, Warning under
+ * `oplogWarningPct` or `oplogWarningMs`: the margin left before the subscription's position rolls
+ * off the oplog (then it turns stale and must be resynced).
+ */
+export function evaluateOplogMargin(
+  m: OplogMarginFigures,
+  t: Pick<
+    HealthThresholds,
+    'oplogWarningPct' | 'oplogWarningMs' | 'oplogCriticalPct' | 'oplogCriticalMs'
+  >,
+): { status: HealthStatus; reason: string } {
+  const pct = m.windowMs > 0 ? (100 * m.marginMs) / m.windowMs : 100;
+  const described = `oplog margin ${formatDuration(m.marginMs)} (${round(pct)}% of the ${formatDuration(m.windowMs)} oplog window)`;
+  if (!m.rolling) {
+    return { status: 'Healthy', reason: `${described}; the oplog is not full, nothing rolls off` };
+  }
+  if (pct < t.oplogCriticalPct || m.marginMs < t.oplogCriticalMs) {
+    return {
+      status: 'Critical',
+      reason: `${described} < ${limits(t.oplogCriticalPct, t.oplogCriticalMs)}: resync soon or history is lost`,
+    };
+  }
+  if (pct < t.oplogWarningPct || m.marginMs < t.oplogWarningMs) {
+    return {
+      status: 'Warning',
+      reason: `${described} < ${limits(t.oplogWarningPct, t.oplogWarningMs)}`,
+    };
+  }
+  return { status: 'Healthy', reason: described };
+}
+
+function limits(pct: number, ms: number): string {
+  return ms > 0 ? `${pct}% or ${formatDuration(ms)}` : `${pct}%`;
+}
+
+/** 42 s, 12 min, 3.5 h, 2.1 d. */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  const sign = ms < 0 ? '-' : '';
+  if (abs < 60_000) {
+    return `${sign}${Math.round(abs / 1_000)} s`;
+  }
+  if (abs < 3_600_000) {
+    return `${sign}${Math.round(abs / 60_000)} min`;
+  }
+  if (abs < 86_400_000) {
+    return `${sign}${Math.round(abs / 360_000) / 10} h`;
+  }
+  return `${sign}${Math.round(abs / 8_640_000) / 10} d`;
 }
 
 /** The worst of several verdicts (Healthy for none). */

@@ -66,9 +66,17 @@ export class AppConfig {
     readonly warningDeliveredPct: number;
     readonly warningLagMs: number;
     readonly degradedHandlerMs: number;
+    /** Oplog margin: Warning under this % of the oplog window or under oplogWarningMs. */
+    readonly oplogWarningPct: number;
+    readonly oplogWarningMs: number;
+    /** Oplog margin: Critical under this % of the window or under oplogCriticalMs. */
+    readonly oplogCriticalPct: number;
+    readonly oplogCriticalMs: number;
   };
   /** Alert notifications (see src/alerts); no URLs: alerts are off. */
   readonly alerts: AlertSettings;
+  /** How often every subscription's oplog margin is checked (alarm logs, shrink rate). */
+  readonly oplogCheckIntervalMs: number;
   /** Explicit opt-out of authentication (AUTH_DISABLED=true): every caller is an admin. */
   readonly authDisabled: boolean;
   /** The initial admin token (ADMIN_TOKEN); unset: one is generated at first start. */
@@ -200,6 +208,10 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
       warningDeliveredPct: vars.HEALTH_WARNING_DELIVERED_PCT ?? 95,
       warningLagMs: vars.HEALTH_WARNING_LAG_MS ?? 300_000,
       degradedHandlerMs: vars.HEALTH_DEGRADED_HANDLER_MS ?? 5_000,
+      oplogWarningPct: vars.HEALTH_OPLOG_WARNING_PCT ?? 25,
+      oplogWarningMs: vars.HEALTH_OPLOG_WARNING_MS ?? 3_600_000,
+      oplogCriticalPct: vars.HEALTH_OPLOG_CRITICAL_PCT ?? 10,
+      oplogCriticalMs: vars.HEALTH_OPLOG_CRITICAL_MS ?? 900_000,
     },
     alerts: {
       webhookUrls: alertUrls(vars.ALERT_WEBHOOK_URLS),
@@ -208,6 +220,7 @@ export function loadConfig(env: Environment, context: ConfigContext = {}): AppCo
       checkIntervalMs: vars.ALERT_CHECK_INTERVAL_MS ?? 30_000,
       windowMs: vars.ALERT_WINDOW_MS ?? 900_000,
     },
+    oplogCheckIntervalMs: vars.OPLOG_CHECK_INTERVAL_MS ?? 10_000,
     authDisabled: vars.AUTH_DISABLED === 'true',
     adminToken: vars.ADMIN_TOKEN,
     metricsAuth: vars.METRICS_AUTH === 'true',
@@ -313,6 +326,11 @@ class EnvironmentVariablesKeys implements Record<keyof EnvironmentVariables, und
   ALERT_COOLDOWN_MS = undefined;
   ALERT_CHECK_INTERVAL_MS = undefined;
   ALERT_WINDOW_MS = undefined;
+  HEALTH_OPLOG_WARNING_PCT = undefined;
+  HEALTH_OPLOG_WARNING_MS = undefined;
+  HEALTH_OPLOG_CRITICAL_PCT = undefined;
+  HEALTH_OPLOG_CRITICAL_MS = undefined;
+  OPLOG_CHECK_INTERVAL_MS = undefined;
   AUTH_DISABLED = undefined;
   ADMIN_TOKEN = undefined;
   METRICS_AUTH = undefined;

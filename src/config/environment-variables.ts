@@ -198,6 +198,21 @@ export class EnvironmentVariables {
   @IntegerVariable('HEALTH_DEGRADED_HANDLER_MS', 1, 86_400_000)
   HEALTH_DEGRADED_HANDLER_MS?: number;
 
+  @IntegerVariable('HEALTH_OPLOG_WARNING_PCT', 0, 100)
+  HEALTH_OPLOG_WARNING_PCT?: number;
+
+  @IntegerVariable('HEALTH_OPLOG_WARNING_MS', 0, 2_592_000_000)
+  HEALTH_OPLOG_WARNING_MS?: number;
+
+  @IntegerVariable('HEALTH_OPLOG_CRITICAL_PCT', 0, 100)
+  HEALTH_OPLOG_CRITICAL_PCT?: number;
+
+  @IntegerVariable('HEALTH_OPLOG_CRITICAL_MS', 0, 2_592_000_000)
+  HEALTH_OPLOG_CRITICAL_MS?: number;
+
+  @IntegerVariable('OPLOG_CHECK_INTERVAL_MS', 100, 3_600_000)
+  OPLOG_CHECK_INTERVAL_MS?: number;
+
   @IsOptional()
   @Matches(/^https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*$/, {
     message: 'ALERT_WEBHOOK_URLS must be a comma-separated list of http(s) URLs',

@@ -5,7 +5,11 @@ import {
   MetricsRecorder,
   RelayPrometheus,
   RelaySupervisor,
+  SubscriptionsRepository,
+  type OplogWindowReading,
 } from '@app/relay';
+import type { OplogMargin } from '../oplog/oplog-margin';
+import { OplogMarginService, type OplogMargins } from '../oplog/oplog-margin.service';
 import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 
 const LABELS = ['subscription', 'service'] as const;
@@ -19,12 +23,16 @@ const LABELS = ['subscription', 'service'] as const;
 @Injectable()
 export class PrometheusExporter implements OnModuleInit {
   private readonly registry: Registry;
+  private oplogScrape: Promise<OplogMargins & { services: Map<string, string> }> | undefined;
+  private oplogScrapeAt = 0;
 
   constructor(
     prometheus: RelayPrometheus,
     private readonly recorder: MetricsRecorder,
     private readonly supervisor: RelaySupervisor,
     private readonly deadLetters: DeadLettersRepository,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly oplogMargins: OplogMarginService,
   ) {
     this.registry = prometheus.registry;
   }
@@ -96,6 +104,117 @@ export class PrometheusExporter implements OnModuleInit {
         }
       },
     });
+    this.registerOplogGauges();
+  }
+
+  /**
+   * The oplog window and the margins of the subscriptions this instance owns, read once per
+   * scrape (every oplog gauge of a scrape shares it).
+   */
+  private oplogFigures(): Promise<OplogMargins & { services: Map<string, string> }> {
+    const now = Date.now();
+    if (!this.oplogScrape || now - this.oplogScrapeAt > 500) {
+      this.oplogScrapeAt = now;
+      this.oplogScrape = (async () => {
+        const owned = new Set(this.supervisor.runningWorkers().map((w) => w.subscription));
+        const subscriptions = (await this.subscriptions.list()).filter((s) => owned.has(s.name));
+        const margins = await this.oplogMargins.margins(subscriptions);
+        return { ...margins, services: new Map(subscriptions.map((s) => [s.name, s.serviceName])) };
+      })();
+    }
+    return this.oplogScrape;
+  }
+
+  private registerOplogGauges(): void {
+    const figures = () => this.oplogFigures();
+    const windowGauge = (
+      name: string,
+      help: string,
+      value: (w: OplogWindowReading) => number | undefined,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const { window } = await figures();
+          this.reset();
+          const v = window.available ? value(window) : undefined;
+          if (v !== undefined) {
+            this.set(v);
+          }
+        },
+      });
+    new Gauge({
+      name: 'change_relay_oplog_available',
+      help: '1 when the oplog window can be read (local.oplog.rs), 0 when not (permissions, sharded router)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await figures()).window.available ? 1 : 0);
+      },
+    });
+    windowGauge(
+      'change_relay_oplog_window_seconds',
+      'Time the oplog spans (last − first entry)',
+      (w) => w.windowMs / 1_000,
+    );
+    windowGauge(
+      'change_relay_oplog_first_entry_timestamp_seconds',
+      "Unix time of the oplog's first entry",
+      (w) => w.firstAt.getTime() / 1_000,
+    );
+    windowGauge('change_relay_oplog_size_bytes', 'Oplog size (collStats size)', (w) => w.sizeBytes);
+    windowGauge(
+      'change_relay_oplog_max_size_bytes',
+      'Oplog maximum size (collStats maxSize)',
+      (w) => w.maxSizeBytes,
+    );
+    const marginGauge = (
+      name: string,
+      help: string,
+      value: (m: OplogMargin) => number | undefined,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: LABELS,
+        registers: [this.registry],
+        async collect() {
+          const { margins, services } = await figures();
+          this.reset();
+          for (const [subscription, margin] of margins) {
+            const v = value(margin);
+            if (v !== undefined) {
+              this.set({ subscription, service: services.get(subscription) ?? '' }, v);
+            }
+          }
+        },
+      });
+    marginGauge(
+      'change_relay_oplog_margin_seconds',
+      "Time between an owned subscription's position and the oplog's first entry (negative: history lost)",
+      (m) => m.marginMs / 1_000,
+    );
+    marginGauge(
+      'change_relay_oplog_margin_ratio',
+      'The oplog margin as a share (0–1) of the oplog window',
+      (m) => m.marginPct / 100,
+    );
+    marginGauge(
+      'change_relay_oplog_margin_shrink_rate',
+      'Seconds of oplog margin lost per second over the last minute (negative: growing)',
+      (m) => m.shrinkRate,
+    );
+    marginGauge(
+      'change_relay_oplog_time_to_loss_seconds',
+      'At the current shrink rate, seconds until the position rolls off the oplog',
+      (m) => (m.timeToLossMs !== undefined ? m.timeToLossMs / 1_000 : undefined),
+    );
+    marginGauge(
+      'change_relay_oplog_margin_status',
+      'Oplog health rule: 0 Healthy, 1 Warning, 2 Critical (HEALTH_OPLOG_* thresholds)',
+      (m) => (m.status === 'Critical' ? 2 : m.status === 'Warning' ? 1 : 0),
+    );
   }
 
   /** The text exposition (Prometheus format 0.0.4). */

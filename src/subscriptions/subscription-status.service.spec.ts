@@ -211,3 +211,105 @@ describe(describeStatus.name, () => {
     expect(status).toMatchObject({ state: 'paused', actualState: 'unassigned', warnings: [] });
   });
 });
+
+describe('history in the status', () => {
+  it('shows the progress of a copy: documents of the estimate, rate and ETA', () => {
+    const startedAt = new Date(now.getTime() - 11_500);
+    const status = describeStatus(
+      sources({
+        subscription: subscription({ snapshotFirst: true }),
+        checkpoint: {
+          subscription: 'orders',
+          position: {
+            kind: 'snapshot',
+            clusterTime: new Timestamp({ t: seconds(now) - 20, i: 1 }),
+            collections: [
+              { coll: 'a', lastId: 99, done: true, copied: 100, estimate: 100 },
+              { coll: 'b', lastId: 'k-9', done: false, copied: 900, estimate: 3_900 },
+            ],
+            copied: 1_000,
+            estimate: 4_000,
+            startedAt,
+          },
+          epoch: 5,
+          updatedAt: new Date(now.getTime() - 1_500),
+          leaseToken: 7,
+        },
+      }),
+    );
+    expect(status.checkpoint?.kind).toBe('snapshot');
+    expect(status.snapshot).toEqual({
+      streamFrom: new Date((seconds(now) - 20) * 1000),
+      startedAt,
+      collections: [
+        { collection: 'a', copied: 100, estimate: 100, done: true },
+        { collection: 'b', copied: 900, estimate: 3_900, done: false },
+      ],
+      copied: 1_000,
+      estimate: 4_000,
+      ratePerSecond: 100,
+      etaSeconds: 30,
+    });
+  });
+
+  it('announces the copy before its first checkpoint, and shows none once the stream runs', () => {
+    expect(
+      describeStatus(
+        sources({ subscription: subscription({ snapshotFirst: true }), checkpoint: null }),
+      ).snapshot,
+    ).toMatchObject({ copied: 0, collections: [] });
+    expect(describeStatus(sources()).snapshot).toBeUndefined();
+  });
+
+  it('says so when the oplog cannot be read, instead of guessing a margin', () => {
+    const status = describeStatus(
+      sources({
+        oplog: {
+          window: { available: false, reason: 'not authorized on local', readAt: now },
+          margin: undefined,
+        },
+      }),
+    );
+    expect(status.oplog).toEqual({ available: false, reason: 'not authorized on local' });
+    expect(status.warnings).toEqual(['The oplog window is unknown: not authorized on local.']);
+  });
+
+  it('warns with the margin, its share of the window and the time left', () => {
+    const status = describeStatus(
+      sources({
+        oplog: {
+          window: {
+            available: true,
+            first: new Timestamp({ t: seconds(now) - 1_000, i: 1 }),
+            firstAt: new Date(now.getTime() - 1_000_000),
+            last: new Timestamp({ t: seconds(now), i: 1 }),
+            lastAt: now,
+            windowMs: 1_000_000,
+            rolling: true,
+            readAt: now,
+          },
+          margin: {
+            marginMs: 50_000,
+            marginPct: 5,
+            windowMs: 1_000_000,
+            rolling: true,
+            shrinkRate: 0.5,
+            timeToLossMs: 100_000,
+            status: 'Critical',
+            reason: 'oplog margin 50 s (5% of the 17 min oplog window) < 10%: resync soon',
+          },
+        },
+      }),
+    );
+    expect(status.oplog).toMatchObject({
+      available: true,
+      marginMs: 50_000,
+      shrinkRate: 0.5,
+      timeToLossMs: 100_000,
+      status: 'Critical',
+    });
+    expect(status.warnings).toEqual([
+      'Oplog Critical: oplog margin 50 s (5% of the 17 min oplog window) < 10%: resync soon; history lost in about 100 s at the current rate.',
+    ]);
+  });
+});

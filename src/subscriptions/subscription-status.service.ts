@@ -10,6 +10,7 @@ import {
   type Checkpoint,
   type Instance,
   type Lease,
+  type OplogWindow,
   type Subscription,
   type SubscriptionTotals,
 } from '@app/relay';
@@ -18,8 +19,11 @@ import { canAccessService, type Principal } from '../auth/principal';
 import { InstancesService } from '../instances/instances.service';
 import { ClusterClock } from './cluster-clock';
 import type { ListSubscriptionsArgs } from './dto/list-subscriptions.args';
+import { OplogMarginService } from '../oplog/oplog-margin.service';
+import type { OplogMargin } from '../oplog/oplog-margin';
 import type {
   ActualState,
+  OplogStatusView,
   SnapshotProgressView,
   SubscriptionStatusView,
   WorkerErrorView,
@@ -38,6 +42,8 @@ export interface StatusSources {
   /** The cluster's current time; undefined when it could not be read (no lag then). */
   clusterTime: Timestamp | undefined;
   now: Date;
+  /** The oplog window and this subscription's margin (undefined: not computed). */
+  oplog?: { window: OplogWindow; margin: OplogMargin | undefined };
 }
 
 /**
@@ -53,6 +59,7 @@ export class SubscriptionStatusService {
     private readonly metrics: MetricsRepository,
     private readonly instances: InstancesService,
     private readonly clock: ClusterClock,
+    private readonly oplogMargins: OplogMarginService,
   ) {}
 
   async status(name: string, caller: Principal): Promise<SubscriptionStatusView> {
@@ -84,13 +91,14 @@ export class SubscriptionStatusService {
       return [];
     }
     const names = subscriptions.map((s) => s.name);
-    const [leases, checkpoints, totals, liveInstances, clusterTime] = await Promise.all([
+    const [leases, checkpoints, totals, liveInstances, clusterTime, oplog] = await Promise.all([
       this.leases.list(names),
       this.checkpoints.findMany(names),
       this.metrics.totals(names),
       this.instances.live(),
       // Status should answer even when the cluster time cannot be read; lag is then unknown.
       this.clock.now().catch(() => undefined),
+      this.oplogMargins.margins(subscriptions),
     ]);
     const leaseByName = new Map(leases.map((lease) => [lease.subscription, lease]));
     const now = new Date();
@@ -103,6 +111,7 @@ export class SubscriptionStatusService {
         liveInstances,
         clusterTime,
         now,
+        oplog: { window: oplog.window, margin: oplog.margins.get(subscription.name) },
       });
       // Error texts name hosts, ports and answers (a port scanner in the wrong hands): admins only.
       return caller.role === 'admin' ? status : withErrorClassOnly(status);
@@ -159,6 +168,7 @@ export function describeStatus(sources: StatusSources): SubscriptionStatusView {
         }
       : undefined,
     snapshot: snapshotProgress(subscription, current),
+    oplog: sources.oplog ? oplogStatus(sources.oplog.window, sources.oplog.margin) : undefined,
     lagMs,
     counters: { ...(totals?.counters ?? emptyCounters()) },
     lastError: latestError(lease?.status.lastError, totals?.lastError),
@@ -167,11 +177,15 @@ export function describeStatus(sources: StatusSources): SubscriptionStatusView {
     instancesWithHandler,
     warnings: [],
   };
-  status.warnings = warningsFor(status, subscription);
+  status.warnings = warningsFor(status, subscription, sources.oplog?.margin);
   return status;
 }
 
-function warningsFor(status: SubscriptionStatusView, subscription: Subscription): string[] {
+function warningsFor(
+  status: SubscriptionStatusView,
+  subscription: Subscription,
+  margin: OplogMargin | undefined,
+): string[] {
   const warnings: string[] = [];
   if (subscription.stale) {
     const since = subscription.stale.lastCheckpointAt
@@ -183,7 +197,7 @@ function warningsFor(status: SubscriptionStatusView, subscription: Subscription)
     return warnings;
   }
   if (subscription.desiredState === 'paused') {
-    return warnings;
+    return [...warnings, ...oplogWarnings(status, margin)];
   }
   if (status.instancesWithHandler.length === 0) {
     warnings.push(
@@ -194,6 +208,7 @@ function warningsFor(status: SubscriptionStatusView, subscription: Subscription)
       'No instance holds the lease yet: an instance with the handler should take it within the lease TTL.',
     );
   }
+  warnings.push(...oplogWarnings(status, margin));
   if (status.actualState === 'backoff' && status.lastError) {
     warnings.push(`The worker is restarting after an error: ${status.lastError.message}`);
   }
@@ -244,6 +259,44 @@ export function snapshotProgress(
     ...(ratePerSecond !== undefined ? { ratePerSecond: Math.round(ratePerSecond * 10) / 10 } : {}),
     ...(ratePerSecond && remaining !== undefined
       ? { etaSeconds: Math.round(remaining / ratePerSecond) }
+      : {}),
+  };
+}
+
+function oplogWarnings(status: SubscriptionStatusView, margin: OplogMargin | undefined): string[] {
+  if (status.oplog && !status.oplog.available) {
+    return [`The oplog window is unknown: ${status.oplog.reason}.`];
+  }
+  if (margin && margin.status !== 'Healthy') {
+    const eta =
+      margin.timeToLossMs !== undefined
+        ? `; history lost in about ${Math.round(margin.timeToLossMs / 1_000)} s at the current rate`
+        : '';
+    return [`Oplog ${margin.status}: ${margin.reason}${eta}.`];
+  }
+  return [];
+}
+
+/** The oplog part of the status: the window, and the margin when the subscription has one. */
+export function oplogStatus(window: OplogWindow, margin: OplogMargin | undefined): OplogStatusView {
+  if (!window.available) {
+    return { available: false, reason: window.reason };
+  }
+  return {
+    available: true,
+    firstEntryAt: window.firstAt,
+    lastEntryAt: window.lastAt,
+    windowMs: window.windowMs,
+    ...(window.sizeBytes !== undefined ? { sizeBytes: window.sizeBytes } : {}),
+    ...(window.maxSizeBytes !== undefined ? { maxSizeBytes: window.maxSizeBytes } : {}),
+    ...(margin
+      ? {
+          marginMs: margin.marginMs,
+          marginPct: margin.marginPct,
+          ...(margin.shrinkRate !== undefined ? { shrinkRate: margin.shrinkRate } : {}),
+          ...(margin.timeToLossMs !== undefined ? { timeToLossMs: margin.timeToLossMs } : {}),
+          status: margin.status,
+        }
       : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+import { OplogWindowView } from '../../oplog/dto/oplog-window.model';
 import { OutputField } from '../../subscriptions/dto/output-field.decorator';
 
 @ObjectType('AnalyticsCounts')
@@ -87,6 +88,22 @@ export class SubscriptionAnalyticsView {
   @OutputField(() => Int, { description: 'Pending dead letters now' })
   pendingDeadLetters: number;
 
+  @OutputField(() => Float, {
+    description:
+      "Oplog margin now: its position's time minus the oplog's first entry (ms); absent when unknown",
+    nullable: true,
+  })
+  oplogMarginMs?: number;
+
+  @OutputField(() => Float, { description: 'The oplog margin as % of the window', nullable: true })
+  oplogMarginPct?: number;
+
+  @OutputField(() => Float, {
+    description: 'At the rate the margin shrinks, ms until history is lost',
+    nullable: true,
+  })
+  oplogTimeToLossMs?: number;
+
   @OutputField(() => HealthView, { description: 'Health verdict' })
   health: HealthView;
 
@@ -137,6 +154,15 @@ export class AnalyticsOverviewView {
 
   @OutputField(() => Float, { description: 'Largest lag of any subscription (ms)' })
   largestLagMs: number;
+
+  @OutputField(() => OplogWindowView, { description: 'The oplog window of the deployment' })
+  oplog: OplogWindowView;
+
+  @OutputField(() => Float, {
+    description: 'The smallest oplog margin of any subscription (ms)',
+    nullable: true,
+  })
+  smallestOplogMarginMs?: number;
 
   @OutputField(() => Int, { description: 'Pending dead letters' })
   pendingDeadLetters: number;
@@ -251,6 +277,15 @@ export class DashboardView {
 
   @OutputField(() => Float, { description: 'Largest checkpoint (resume token) lag (ms)' })
   largestLagMs: number;
+
+  @OutputField(() => OplogWindowView, { description: 'The oplog window of the deployment' })
+  oplog: OplogWindowView;
+
+  @OutputField(() => Float, {
+    description: 'The smallest oplog margin of any subscription (ms)',
+    nullable: true,
+  })
+  smallestOplogMarginMs?: number;
 
   @OutputField(() => [ServiceHealthView], {
     description: 'Health per service, with subscription counts and success rates',

@@ -123,6 +123,67 @@ export class SnapshotProgressView {
   etaSeconds?: number;
 }
 
+@ObjectType('OplogStatus', {
+  description:
+    "The oplog window of the deployment and this subscription's margin to it (how much history is left before its position rolls off)",
+})
+export class OplogStatusView {
+  @OutputField(() => Boolean, {
+    description: 'False when the oplog cannot be read (permissions, sharded router); see reason',
+  })
+  available: boolean;
+
+  @OutputField(() => String, { description: 'Why the oplog cannot be read', nullable: true })
+  reason?: string;
+
+  @OutputField(() => GraphQLISODateTime, { description: "The oplog's first entry", nullable: true })
+  firstEntryAt?: Date;
+
+  @OutputField(() => GraphQLISODateTime, { description: "The oplog's last entry", nullable: true })
+  lastEntryAt?: Date;
+
+  @OutputField(() => Float, {
+    description: 'Milliseconds of history the oplog holds (last − first entry)',
+    nullable: true,
+  })
+  windowMs?: number;
+
+  @OutputField(() => Float, { description: 'Oplog size in bytes (collStats)', nullable: true })
+  sizeBytes?: number;
+
+  @OutputField(() => Float, { description: 'Oplog maximum size in bytes', nullable: true })
+  maxSizeBytes?: number;
+
+  @OutputField(() => Float, {
+    description:
+      "Milliseconds between the subscription's position and the oplog's first entry (negative: history lost)",
+    nullable: true,
+  })
+  marginMs?: number;
+
+  @OutputField(() => Float, { description: 'The margin as % of the window', nullable: true })
+  marginPct?: number;
+
+  @OutputField(() => Float, {
+    description:
+      'Margin lost per second over the last minute (1 = a second per second; negative: growing)',
+    nullable: true,
+  })
+  shrinkRate?: number;
+
+  @OutputField(() => Float, {
+    description: 'At that rate, milliseconds until history is lost (only while shrinking)',
+    nullable: true,
+  })
+  timeToLossMs?: number;
+
+  @OutputField(() => String, {
+    description: 'Healthy, Warning or Critical (HEALTH_OPLOG_* thresholds)',
+    nullable: true,
+  })
+  status?: string;
+}
+
 @ObjectType('SubscriptionStatus', {
   description: 'Desired and actual state of a subscription and its worker',
 })
@@ -169,6 +230,12 @@ export class SubscriptionStatusView {
     nullable: true,
   })
   snapshot?: SnapshotProgressView;
+
+  @OutputField(() => OplogStatusView, {
+    description: "The oplog window and this subscription's margin to it",
+    nullable: true,
+  })
+  oplog?: OplogStatusView;
 
   @OutputField(() => Float, {
     description:

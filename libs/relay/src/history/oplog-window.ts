@@ -18,6 +18,11 @@ export interface OplogWindowReading {
   sizeBytes?: number;
   maxSizeBytes?: number;
   count?: number;
+  /**
+   * The oplog is full (size within 5% of its maximum, or the sizes are unknown): its oldest
+   * entries roll off as new ones are written, so a lagging position can fall off its end.
+   */
+  rolling: boolean;
   readAt: Date;
 }
 
@@ -56,6 +61,8 @@ export async function readOplogWindow(client: MongoClient): Promise<OplogWindow>
       .db(OPLOG.db)
       .command({ collStats: OPLOG.coll })
       .catch(() => undefined as Document | undefined);
+    const sizeBytes = numberOf(stats?.size);
+    const maxSizeBytes = numberOf(stats?.maxSize);
     const firstAt = wallOf(first, firstTs);
     const lastAt = wallOf(last, lastTs);
     return {
@@ -65,9 +72,13 @@ export async function readOplogWindow(client: MongoClient): Promise<OplogWindow>
       last: lastTs,
       lastAt,
       windowMs: Math.max(0, lastAt.getTime() - firstAt.getTime()),
-      ...numberField('sizeBytes', stats?.size),
-      ...numberField('maxSizeBytes', stats?.maxSize),
+      ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+      ...(maxSizeBytes !== undefined ? { maxSizeBytes } : {}),
       ...numberField('count', stats?.count),
+      rolling:
+        sizeBytes === undefined || maxSizeBytes === undefined || maxSizeBytes <= 0
+          ? true
+          : sizeBytes >= 0.95 * maxSizeBytes,
       readAt,
     };
   } catch (error) {
@@ -96,13 +107,17 @@ function wallOf(entry: Document | null, ts: Timestamp): Date {
 }
 
 function numberField<K extends string>(key: K, value: unknown): Partial<Record<K, number>> {
+  const number = numberOf(value);
+  return number === undefined ? {} : ({ [key]: number } as Record<K, number>);
+}
+
+/** A number, or a Long / Double the driver returned. */
+function numberOf(value: unknown): number | undefined {
   const number =
     typeof value === 'number'
       ? value
-      : typeof (value as { toNumber?: unknown })?.toNumber === 'function'
+      : typeof (value as { toNumber?: unknown } | undefined)?.toNumber === 'function'
         ? (value as { toNumber(): number }).toNumber()
         : undefined;
-  return number === undefined || Number.isNaN(number)
-    ? {}
-    : ({ [key]: number } as Record<K, number>);
+  return number === undefined || Number.isNaN(number) ? undefined : number;
 }
