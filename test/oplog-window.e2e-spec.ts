@@ -1,4 +1,9 @@
-import { sharedBackendIsEmulator, startPrivateEmulator, waitFor } from '@app/testing';
+import {
+  WebhookReceiver,
+  sharedBackendIsEmulator,
+  startPrivateEmulator,
+  waitFor,
+} from '@app/testing';
 import type { PrivateBackend } from '@app/testing';
 import { RECORDING_HANDLER } from './support/recording.handler';
 import { startRelay, waitUntilRunning, type RelayServer } from './support/relay-server';
@@ -24,12 +29,17 @@ onEmulator('The oplog window alarm', () => {
   let backend: PrivateBackend;
   let source: SourceData;
   let server: RelayServer;
+  let alerts: WebhookReceiver;
 
   beforeAll(async () => {
     backend = await startPrivateEmulator({ oplogSize: 1_500 });
     source = await SourceData.connect(backend.uri);
+    alerts = await WebhookReceiver.start();
     server = await startRelay({
       MONGODB_URI: backend.uri,
+      ALERT_WEBHOOK_URLS: alerts.urlFor('/alerts'),
+      ALERT_CHECK_INTERVAL_MS: '250',
+      ALERT_COOLDOWN_MS: '1',
       CHECKPOINT_INTERVAL_MS: '200',
       OPLOG_CHECK_INTERVAL_MS: '500',
       // A worker reads at most this far ahead of its slow handler.
@@ -40,6 +50,7 @@ onEmulator('The oplog window alarm', () => {
   afterAll(async () => {
     await server?.close();
     await source?.close();
+    await alerts?.close();
     await backend?.stop();
   });
 
@@ -154,6 +165,20 @@ onEmulator('The oplog window alarm', () => {
         reasons: expect.arrayContaining([expect.stringMatching(/^oplog margin/)]),
       },
     });
+
+    // The verdict change was alerted, naming the oplog margin.
+    const alerted = await waitFor(
+      () =>
+        alerts.requests
+          .map((r) => r.json as { subscription: string; to: string; reasons: string[] })
+          .find(
+            (alert) =>
+              alert.subscription === 'lagging' &&
+              alert.reasons.some((reason) => reason.startsWith('oplog margin')),
+          ) ?? false,
+      { description: 'an alert naming the oplog margin' },
+    );
+    expect(alerted.to).toMatch(/Warning|Critical/);
 
     // Stale because the history was lost; a resync is the way back.
     const status = await server.api.status('lagging').expect(200);

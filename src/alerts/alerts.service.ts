@@ -8,13 +8,15 @@ import {
 } from '@app/relay';
 import { evaluateHealth } from '../analytics/health.rules';
 import { AppConfig } from '../config/app-config';
+import type { OplogMargin } from '../oplog/oplog-margin';
+import { OplogMarginService } from '../oplog/oplog-margin.service';
 import { alertNotification, shouldNotify, type ObservedCondition } from './alert.rules';
 import { AlertSender } from './alert.sender';
 import { AlertStatesRepository } from './alert-states.repository';
 
 /**
- * Evaluates every subscription's health over the last ALERT_WINDOW_MS (from the rollups only,
- * so every instance would reach the same verdict) and notifies on a change. One instance holds
+ * Evaluates every subscription's health over the last ALERT_WINDOW_MS (from the rollups and the
+ * oplog margin, so every instance would reach the same verdict) and notifies on a change. One instance holds
  * the evaluator lease and evaluates; each notification is also claimed by a conditional update
  * of the subscription's `alert_states` document before it is sent, so even two evaluators (a
  * lease handover) never both send the same change.
@@ -30,6 +32,7 @@ export class AlertsService {
     private readonly deadLetters: DeadLettersRepository,
     private readonly states: AlertStatesRepository,
     private readonly sender: AlertSender,
+    private readonly oplogMargins: OplogMarginService,
   ) {}
 
   get enabled(): boolean {
@@ -46,10 +49,11 @@ export class AlertsService {
     const now = new Date();
     const subscriptions = await this.subscriptions.list();
     const names = subscriptions.map((s) => s.name);
-    const [summaries, pending, sent] = await Promise.all([
+    const [summaries, pending, sent, oplog] = await Promise.all([
       this.metrics.summarize(new Date(now.getTime() - alerts.windowMs), names),
       this.deadLetters.countPending(names),
       this.states.sentStates(),
+      this.oplogMargins.margins(subscriptions),
     ]);
     const bySubscription = new Map(summaries.map((s) => [s.subscription, s]));
     const sends: Promise<void>[] = [];
@@ -58,6 +62,7 @@ export class AlertsService {
         subscription,
         bySubscription.get(subscription.name),
         pending.get(subscription.name) ?? 0,
+        oplog.margins.get(subscription.name),
       );
       const previous = sent.get(subscription.name);
       const changes = shouldNotify(previous, observed, alerts.cooldownMs, now.getTime());
@@ -98,6 +103,7 @@ export class AlertsService {
     subscription: Subscription,
     summary: MinuteSummary | undefined,
     pendingDeadLetters: number,
+    margin: OplogMargin | undefined,
   ): ObservedCondition {
     const counters = summary?.counters;
     const verdict = evaluateHealth(
@@ -111,6 +117,15 @@ export class AlertsService {
         handlerSumMs: summary?.handler.sumMs ?? 0,
         lagMs: summary?.lagMaxMs ?? 0,
         stale: Boolean(subscription.stale),
+        ...(margin
+          ? {
+              oplog: {
+                marginMs: margin.marginMs,
+                windowMs: margin.windowMs,
+                rolling: margin.rolling,
+              },
+            }
+          : {}),
       },
       this.config.health,
     );
