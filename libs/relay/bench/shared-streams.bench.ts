@@ -63,7 +63,7 @@ async function run(
     }
     const sources = relay.get(WorkerSourceFactory);
     // Every worker runs (and, shared, has joined) before the measurement starts.
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 300_000;
     while (
       relay.runningWorkers() < SUBSCRIPTIONS ||
       (shared && sources.sharedStreamStats().members < SUBSCRIPTIONS)
