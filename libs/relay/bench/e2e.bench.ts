@@ -16,6 +16,8 @@
  * BENCH_VARIANTS (comma-separated names, to profile one), BENCH_EMBEDDED=0 (MONGODB_URI only).
  */
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { MongoClient, type Db } from 'mongodb';
 import {
   startEmulatorProcess,
@@ -273,8 +275,38 @@ async function latency(ctx: Context): Promise<void> {
   );
 }
 
+/**
+ * The drain runs in a fresh process of its own (this file with --drain-child): its RSS is the
+ * relay's alone, not what the other variants left in this process's heap.
+ */
+async function drainInOwnProcess(uri: string): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--drain-child', uri], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) {
+    throw new Error(`the drain process exited with ${code}`);
+  }
+}
+
+async function drainChild(uri: string): Promise<void> {
+  const stamp = Date.now().toString(36);
+  const client = await new MongoClient(uri).connect();
+  const relay = await RelayHarness.start(uri, `bench_e2e_drain_meta_${stamp}`);
+  try {
+    await drainMemory({ client, relay, dbPrefix: `bench_e2e_drain_${stamp}` });
+  } finally {
+    await relay.close();
+    await client
+      .db(`bench_e2e_drain_meta_${stamp}`)
+      .dropDatabase()
+      .catch(() => undefined);
+    await client.close();
+  }
+}
+
 /** Peak RSS of this process (the relay) while one subscription drains a large backlog. */
-async function drainMemory(ctx: Context): Promise<void> {
+async function drainMemory(ctx: Pick<Context, 'client' | 'relay' | 'dbPrefix'>): Promise<void> {
   const db = ctx.client.db(`${ctx.dbPrefix}_drain`);
   const start = await clusterTimeNow(ctx.client);
   await insertBacklog(db, DRAIN_EVENTS);
@@ -302,7 +334,7 @@ async function drainMemory(ctx: Context): Promise<void> {
     samples[Math.min(samples.length - 1, Math.floor((samples.length * q) / 4))] ?? rssBefore;
   console.log(
     `\ndrain of ${fmt(DRAIN_EVENTS)} backlogged events (ordering key): ${fmt(DRAIN_EVENTS / seconds)} events/s; ` +
-      `rss ${Math.round(rssBefore / MB)} MiB before, ${[1, 2, 3].map((q) => Math.round(quarter(q) / MB)).join(' / ')} MiB at 25/50/75%, peak ${Math.round(peak / MB)} MiB`,
+      `relay process rss ${Math.round(rssBefore / MB)} MiB before, ${[1, 2, 3].map((q) => Math.round(quarter(q) / MB)).join(' / ')} MiB at 25/50/75%, peak ${Math.round(peak / MB)} MiB`,
   );
 }
 
@@ -321,7 +353,7 @@ async function benchBackend(label: string, uri: string): Promise<void> {
       await latency(ctx);
     }
     if (!ONLY && DRAIN_EVENTS > 0) {
-      await drainMemory(ctx);
+      await drainInOwnProcess(uri);
     }
   } finally {
     await relay.close();
@@ -339,6 +371,11 @@ async function benchBackend(label: string, uri: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const drainFor = process.argv.indexOf('--drain-child');
+  if (drainFor > 0) {
+    await drainChild(process.argv[drainFor + 1]);
+    return;
+  }
   if (process.env.BENCH_EMBEDDED !== '0') {
     let emulator: RunningEmulator | undefined;
     try {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EJSON } from 'bson';
 import type { ChangeEventEnvelope } from '../change-event.envelope';
+import { relaxedEjsonText } from './relaxed-ejson';
 
 /** One envelope as JSON: MongoDB Extended JSON v2, relaxed (numbers stay numbers, dates `$date`). */
 export function envelopeToJson(envelope: ChangeEventEnvelope): Record<string, unknown> {
@@ -22,12 +23,13 @@ export function webhookMessage(envelopes: ChangeEventEnvelope[], batched: boolea
     if (envelopes.length !== 1) {
       throw new Error(`An unbatched webhook carries exactly one event (got ${envelopes.length})`);
     }
-    return { id: envelopes[0].id, body: JSON.stringify(envelopeToJson(envelopes[0])) };
+    return { id: envelopes[0].id, body: relaxedEjsonText(envelopes[0]) };
   }
-  return {
-    id: batchId(envelopes.map((e) => e.id)),
-    body: JSON.stringify({ events: envelopes.map(envelopeToJson) }),
-  };
+  let body = '{"events":[';
+  for (let i = 0; i < envelopes.length; i++) {
+    body += (i === 0 ? '' : ',') + relaxedEjsonText(envelopes[i]);
+  }
+  return { id: batchId(envelopes.map((e) => e.id)), body: `${body}]}` };
 }
 
 /** Stable for the same events in the same order, so a retried batch keeps its id. */

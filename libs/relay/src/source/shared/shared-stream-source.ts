@@ -48,6 +48,7 @@ interface PendingEvent {
  */
 export class SharedStreamSource implements WorkerSource, SharedStreamMember {
   seenKey: string;
+  readonly collections: ReadonlySet<string> | undefined;
   private mode: Mode = 'own';
   private attachment: { detach(): void } | undefined;
   private joinKey = '';
@@ -72,6 +73,8 @@ export class SharedStreamSource implements WorkerSource, SharedStreamMember {
   ) {
     this.seenKey = startKey;
     this.lastPosition = options.start;
+    const { collections } = options.subscription.source;
+    this.collections = collections.length > 0 ? new Set(collections) : undefined;
   }
 
   /** Whether it reads from a shared stream now (not its own). */

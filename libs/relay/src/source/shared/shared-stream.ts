@@ -10,6 +10,8 @@ import { tokenOrderKey } from './stream-order';
 export interface SharedStreamMember {
   /** Order key of what the member has seen: it is only offered what comes after it. */
   readonly seenKey: string;
+  /** The collections it watches (undefined: all): it is offered only their events. */
+  readonly collections: ReadonlySet<string> | undefined;
   /** An event of the stream (the member applies its own filter). */
   offer(event: RawChangeEvent, key: string): void;
   /** The stream's position moved without an event (an empty getMore). */
@@ -29,6 +31,12 @@ export interface SharedStreamSettings {
   onClosed: (stream: SharedStream) => void;
 }
 
+/**
+ * Members are offered the position of events of other collections at least this often, so the
+ * checkpoint of a member whose collections are quiet still advances.
+ */
+const PROGRESS_INTERVAL_MS = 1_000;
+
 /** How far (cluster-time seconds) a stream may be ahead of a member that attaches... */
 const ATTACH_AHEAD_SECONDS = 2;
 /** ...or behind it. */
@@ -42,6 +50,10 @@ const ATTACH_BEHIND_SECONDS = 1;
  */
 export class SharedStream {
   private readonly members = new Set<SharedStreamMember>();
+  /** Members that watch every collection, and the others by collection: one lookup per event. */
+  private readonly everyCollection = new Set<SharedStreamMember>();
+  private readonly byCollection = new Map<string, Set<SharedStreamMember>>();
+  private lastProgressAt = 0;
   private stream: ChangeStream<Record<string, unknown>, RawChangeEvent> | undefined;
   /** Order key of the last thing dispatched (or the start): members are at or past it. */
   private lastKey: string;
@@ -68,6 +80,7 @@ export class SharedStream {
       return null;
     }
     this.members.add(member);
+    this.index(member, true);
     if (!this.reading) {
       this.reading = true;
       void this.read();
@@ -76,8 +89,52 @@ export class SharedStream {
   }
 
   detach(member: SharedStreamMember): void {
-    if (this.members.delete(member) && this.members.size === 0) {
-      this.close();
+    if (this.members.delete(member)) {
+      this.index(member, false);
+      if (this.members.size === 0) {
+        this.close();
+      }
+    }
+  }
+
+  private index(member: SharedStreamMember, add: boolean): void {
+    if (!member.collections) {
+      this.everyCollection[add ? 'add' : 'delete'](member);
+      return;
+    }
+    for (const collection of member.collections) {
+      let set = this.byCollection.get(collection);
+      if (!set) {
+        if (!add) {
+          continue;
+        }
+        set = new Set();
+        this.byCollection.set(collection, set);
+      }
+      set[add ? 'add' : 'delete'](member);
+      if (set.size === 0) {
+        this.byCollection.delete(collection);
+      }
+    }
+  }
+
+  private dispatch(event: RawChangeEvent, key: string): void {
+    for (const member of this.everyCollection) {
+      member.offer(event, key);
+    }
+    const collection = event.ns?.coll;
+    const watching = collection === undefined ? undefined : this.byCollection.get(collection);
+    if (watching) {
+      for (const member of watching) {
+        member.offer(event, key);
+      }
+    }
+    const now = Date.now();
+    if (now - this.lastProgressAt >= PROGRESS_INTERVAL_MS) {
+      this.lastProgressAt = now;
+      for (const member of this.members) {
+        member.offerIdle(event._id, key);
+      }
     }
   }
 
@@ -111,9 +168,7 @@ export class SharedStream {
             throw new Error('The change stream returned a resume token that cannot be ordered');
           }
           this.lastKey = key;
-          for (const member of this.members) {
-            member.offer(event, key);
-          }
+          this.dispatch(event, key);
           continue;
         }
         if (stream.closed) {
@@ -133,6 +188,8 @@ export class SharedStream {
       }
       const members = [...this.members];
       this.members.clear();
+      this.everyCollection.clear();
+      this.byCollection.clear();
       this.close();
       for (const member of members) {
         // A fatal error (history lost...) is the stream's start position's: fatal only for a
