@@ -20,13 +20,26 @@ export function emptyDurations(): DurationSummary {
 
 /** Adds one observation (no allocation once the bucket exists). */
 export function observe(summary: DurationSummary, ms: number): void {
-  const value = ms < 0 ? 0 : ms;
-  summary.count += 1;
-  summary.sumMs += value;
-  if (value > summary.maxMs) {
-    summary.maxMs = value;
+  observeInSlot(summary, ms < 0 ? 0 : ms, slotOf(ms));
+}
+
+/** The index in BUCKET_KEYS of the bucket that holds `ms` (the last one: `inf`). */
+export function slotOf(ms: number): number {
+  let slot = 0;
+  while (slot < DURATION_BUCKETS_MS.length && ms > DURATION_BUCKETS_MS[slot]) {
+    slot += 1;
   }
-  const key = keyFor(value);
+  return slot;
+}
+
+/** Adds one observation whose slot (see `slotOf`) is known; `ms` must be >= 0. */
+export function observeInSlot(summary: DurationSummary, ms: number, slot: number): void {
+  summary.count += 1;
+  summary.sumMs += ms;
+  if (ms > summary.maxMs) {
+    summary.maxMs = ms;
+  }
+  const key = BUCKET_KEYS[slot];
   summary.buckets[key] = (summary.buckets[key] ?? 0) + 1;
 }
 
@@ -61,13 +74,4 @@ export function quantileMs(summary: DurationSummary, quantile: number): number {
     }
   }
   return summary.maxMs;
-}
-
-function keyFor(ms: number): string {
-  for (const bound of DURATION_BUCKETS_MS) {
-    if (ms <= bound) {
-      return bucketKey(bound);
-    }
-  }
-  return INF_BUCKET;
 }

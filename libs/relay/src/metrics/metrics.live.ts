@@ -2,8 +2,8 @@ import type { DeliveryEvent, EngineStats } from '@app/delivery';
 import type { RawChangeEvent } from '../source/change-event.mapper';
 import type { LiveFigures } from './metrics.types';
 
-/** Compacts the lag queue once this many entries were consumed. */
-const COMPACT_AFTER = 1_024;
+/** Initial capacity of the lag queue (it doubles when full; a power of two). */
+const INITIAL_CAPACITY = 1_024;
 
 /**
  * The live gauges of one running worker: in flight and queued come from its engine's stats;
@@ -13,9 +13,13 @@ const COMPACT_AFTER = 1_024;
  */
 export class LiveWorkerGauges {
   private readonly retryingIds = new Set<string | number>();
-  private seqs: number[] = [];
-  private times: number[] = [];
+  // A ring of (seq, cluster time) pairs, typed arrays so that queueing allocates nothing.
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private mask = INITIAL_CAPACITY - 1;
+  /** Positions (ever increasing) of the oldest entry and of the next free slot. */
   private head = 0;
+  private tail = 0;
 
   constructor(
     readonly subscription: string,
@@ -26,8 +30,13 @@ export class LiveWorkerGauges {
   received(event: DeliveryEvent<RawChangeEvent>): void {
     const at = changeTimeMs(event.payload);
     if (at !== undefined) {
-      this.seqs.push(event.seq);
-      this.times.push(at);
+      if (this.tail - this.head > this.mask) {
+        this.grow();
+      }
+      const slot = this.tail & this.mask;
+      this.seqs[slot] = event.seq;
+      this.times[slot] = at;
+      this.tail += 1;
     }
   }
 
@@ -44,18 +53,29 @@ export class LiveWorkerGauges {
   }
 
   checkpointed(seq: number): void {
-    while (this.head < this.seqs.length && this.seqs[this.head] <= seq) {
+    while (this.head < this.tail && this.seqs[this.head & this.mask] <= seq) {
       this.head += 1;
-    }
-    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.seqs.length) {
-      this.seqs = this.seqs.slice(this.head);
-      this.times = this.times.slice(this.head);
-      this.head = 0;
     }
   }
 
   lagMs(now = Date.now()): number {
-    return this.head < this.times.length ? Math.max(0, now - this.times[this.head]) : 0;
+    return this.head < this.tail ? Math.max(0, now - this.times[this.head & this.mask]) : 0;
+  }
+
+  /** Doubles the ring, keeping its entries in order. */
+  private grow(): void {
+    const capacity = (this.mask + 1) * 2;
+    const seqs = new Float64Array(capacity);
+    const times = new Float64Array(capacity);
+    for (let i = this.head; i < this.tail; i++) {
+      seqs[i - this.head] = this.seqs[i & this.mask];
+      times[i - this.head] = this.times[i & this.mask];
+    }
+    this.tail -= this.head;
+    this.head = 0;
+    this.seqs = seqs;
+    this.times = times;
+    this.mask = capacity - 1;
   }
 
   figures(now = Date.now()): LiveFigures {

@@ -238,4 +238,21 @@ describe(MetricsRecorder.name, () => {
     expect(errors.filter((r) => r !== other).length + (other?.attempts ?? 0)).toBe(many);
     expect(errors.reduce((sum, r) => sum + r.attempts, 0)).toBe(many);
   });
+
+  it('follows the lag of thousands of unacknowledged events in stream order (the queue grows)', () => {
+    const hooks = all(recorder.hooksFor('deep', 'svc'));
+    const start = Date.now();
+    const events = Array.from({ length: 3_000 }, (_, n) =>
+      event('orders', 'insert', new Date(start - 60_000 + n * 10)),
+    );
+    events.forEach((e) => hooks.received(e));
+    // The oldest unacknowledged change is 60 s old.
+    expect(recorder.liveFigures('deep')!.lagMs).toBeGreaterThanOrEqual(60_000);
+    hooks.checkpointed({ seq: events[1_999].seq, token: events[1_999].token }, { durationMs: 1 });
+    const lag = recorder.liveFigures('deep')!.lagMs;
+    expect(lag).toBeGreaterThanOrEqual(60_000 - 20_000 - 1_000);
+    expect(lag).toBeLessThan(60_000 - 20_000 + 1_000);
+    hooks.checkpointed({ seq: events[2_999].seq, token: events[2_999].token }, { durationMs: 1 });
+    expect(recorder.liveFigures('deep')!.lagMs).toBe(0);
+  });
 });

@@ -5,7 +5,13 @@ import {
   type ResolvedChangeRelayOptions,
 } from '../module/change-relay.options';
 import type { RawChangeEvent } from '../source/change-event.mapper';
-import { addCounts, emptyDurations, mergeDurations, observe } from './metrics.histogram';
+import {
+  addCounts,
+  emptyDurations,
+  mergeDurations,
+  observeInSlot,
+  slotOf,
+} from './metrics.histogram';
 import { MAX_ERROR_SIGNATURES, mergeTallies, tallyError } from './metrics.errors';
 import { changeTimeMs, LiveWorkerGauges } from './metrics.live';
 import { LiveTailPublisher } from './live-tail.publisher';
@@ -43,8 +49,8 @@ export class MetricsRecorder implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private destroyed = false;
-  /** Counts writes, so hooks know when the delta they cached was taken out of `pending`. */
-  private flushes = 0;
+  /** Bumped whenever a flush takes pending deltas (hooks then look theirs up again). */
+  private generation = 0;
 
   constructor(
     private readonly repository: MetricsRepository,
@@ -64,19 +70,17 @@ export class MetricsRecorder implements OnModuleDestroy {
   ): EngineHooks<RawChangeEvent> {
     const live = new LiveWorkerGauges(subscription, service, stats);
     this.live.set(subscription, live);
-    // The minute's delta, looked up again only when the minute turns or a flush took it: the
-    // hooks run per event, and a key string and a map lookup each time showed in profiles.
-    let current: MinuteDelta | undefined;
-    let currentUntil = 0;
-    let currentFlushes = -1;
-    let lastEventMs = 0;
+    // The current minute's delta, looked up again only when a flush took it or the minute ended.
+    let cached: MinuteDelta | undefined;
+    let cachedGeneration = -1;
+    let cachedUntil = 0;
     const delta = (now = Date.now()): MinuteDelta => {
-      if (current === undefined || now >= currentUntil || currentFlushes !== this.flushes) {
-        current = this.deltaFor(subscription, service, now);
-        currentUntil = current.minute.getTime() + MINUTE_MS;
-        currentFlushes = this.flushes;
+      if (cached === undefined || cachedGeneration !== this.generation || now >= cachedUntil) {
+        cached = this.deltaFor(subscription, service, now);
+        cachedGeneration = this.generation;
+        cachedUntil = cached.minute.getTime() + MINUTE_MS;
       }
-      return current;
+      return cached;
     };
     const prom = this.prometheus.bind(subscription, service);
     const tail = this.tail.channel(subscription);
@@ -85,11 +89,8 @@ export class MetricsRecorder implements OnModuleDestroy {
         const now = Date.now();
         const d = delta(now);
         d.counters.received += 1;
-        prom.count('received');
-        if (now !== lastEventMs || d.lastEventAt === undefined) {
-          lastEventMs = now;
-          d.lastEventAt = new Date(now);
-        }
+        prom.counts.received += 1;
+        d.lastEventMs = now;
         const { operationType, ns } = event.payload;
         d.byOperation[operationType] = (d.byOperation[operationType] ?? 0) + 1;
         if (ns?.coll !== undefined) {
@@ -101,14 +102,18 @@ export class MetricsRecorder implements OnModuleDestroy {
         const now = Date.now();
         const d = delta(now);
         d.counters.delivered += events.length;
-        prom.count('delivered', events.length);
-        observe(d.handler, info.durationMs);
-        prom.handlerMs(info.durationMs);
+        prom.counts.delivered += events.length;
+        const handlerMs = info.durationMs > 0 ? info.durationMs : 0;
+        const handlerSlot = slotOf(handlerMs);
+        observeInSlot(d.handler, handlerMs, handlerSlot);
+        prom.handler.add(handlerMs, handlerSlot);
         for (const event of events) {
           const at = changeTimeMs(event.payload);
           if (at !== undefined) {
-            observe(d.latency, now - at);
-            prom.latencyMs(now - at);
+            const latencyMs = now > at ? now - at : 0;
+            const latencySlot = slotOf(latencyMs);
+            observeInSlot(d.latency, latencyMs, latencySlot);
+            prom.latency.add(latencyMs, latencySlot);
           }
           if (tail.active) {
             tail.add(liveDelivery(event, 'delivered', now, info.durationMs));
@@ -119,7 +124,7 @@ export class MetricsRecorder implements OnModuleDestroy {
       attemptFailed: (events, info) => {
         const d = delta();
         d.counters.failedAttempts += 1;
-        prom.count('failedAttempts');
+        prom.counts.failedAttempts += 1;
         d.lastError = recordedError(info.error);
         tallyError(d.errors, info.error, events[0], 'attempts', this.admitter(d));
         if (tail.active) {
@@ -131,7 +136,7 @@ export class MetricsRecorder implements OnModuleDestroy {
       },
       retried: (events) => {
         delta().counters.retried += 1;
-        prom.count('retried');
+        prom.counts.retried += 1;
         live.retrying(events);
       },
       deadLettered: (event, info) => {
@@ -141,7 +146,7 @@ export class MetricsRecorder implements OnModuleDestroy {
         if (tail.active) {
           tail.add(liveDelivery(event, 'dead-lettered', Date.now(), undefined, info.error));
         }
-        prom.count('deadLettered');
+        prom.counts.deadLettered += 1;
         live.settled([event]);
       },
       deadLetterFailed: (_event, info) => {
@@ -151,7 +156,7 @@ export class MetricsRecorder implements OnModuleDestroy {
         const d = delta();
         const counter = info.outcome.status === 'delivered' ? 'replayed' : 'replayFailed';
         d.counters[counter] += 1;
-        prom.count(counter);
+        prom.counts[counter] += 1;
         live.settled([event]);
         if (tail.active) {
           const outcome = info.outcome.status === 'delivered' ? 'replayed' : 'replay-failed';
@@ -263,10 +268,12 @@ export class MetricsRecorder implements OnModuleDestroy {
       }
     }
     const taken: MinuteDelta[] = [];
-    // Hooks holding a delta look it up again: the one they hold is being written.
-    this.flushes += 1;
+    this.generation += 1;
     for (const [key, delta] of this.pending) {
       if (subscription === undefined || delta.subscription === subscription) {
+        if (delta.lastEventMs !== undefined) {
+          delta.lastEventAt = new Date(delta.lastEventMs);
+        }
         taken.push(delta);
         this.pending.delete(key);
       }
@@ -298,7 +305,7 @@ export class MetricsRecorder implements OnModuleDestroy {
     addCounts(current.byCollection, delta.byCollection);
     mergeTallies(current.errors, delta.errors);
     current.lagMaxMs = Math.max(current.lagMaxMs, delta.lagMaxMs);
-    current.lastEventAt ??= delta.lastEventAt;
+    current.lastEventMs = Math.max(current.lastEventMs ?? 0, delta.lastEventMs ?? 0) || undefined;
     current.lastError ??= delta.lastError;
   }
 

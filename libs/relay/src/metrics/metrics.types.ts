@@ -80,6 +80,8 @@ export interface MinuteDelta {
   /** Largest checkpoint lag seen during the minute (see `LiveFigures.lagMs`). */
   lagMaxMs: number;
   lastEventAt?: Date;
+  /** The recorder's note of the last event (epoch ms), made `lastEventAt` when flushed. */
+  lastEventMs?: number;
   lastError?: RecordedError;
   /** Failures by error signature (see `metrics.errors.ts`), keyed by `signatureKey`. */
   errors: Record<string, ErrorTally>;

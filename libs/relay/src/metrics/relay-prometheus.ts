@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { DURATION_BUCKETS_MS } from './metrics.histogram';
 import { COUNTER_NAMES, type SubscriptionCounters } from './metrics.types';
-
-const LABELS = ['subscription', 'service'] as const;
-type Labels = (typeof LABELS)[number];
 
 /** Prometheus names of the event counters. */
 const COUNTER_METRICS: Record<keyof SubscriptionCounters, [name: string, help: string]> = {
@@ -19,11 +16,85 @@ const COUNTER_METRICS: Record<keyof SubscriptionCounters, [name: string, help: s
 
 const BUCKETS_S = DURATION_BUCKETS_MS.map((ms) => ms / 1_000);
 
-/** The per-event instruments of one subscription, bound to its labels once. */
-export interface BoundInstruments {
-  count(name: keyof SubscriptionCounters, by?: number): void;
-  handlerMs(ms: number): void;
-  latencyMs(ms: number): void;
+type Labels = { subscription: string; service: string };
+
+/** A histogram's state for one label set: per-bucket counts (not cumulative), sum, count. */
+export class HistogramSeries {
+  /** One slot per bound of DURATION_BUCKETS_MS, then +Inf (see `slotOf`). */
+  readonly buckets = new Float64Array(DURATION_BUCKETS_MS.length + 1);
+  sumMs = 0;
+  count = 0;
+
+  /** Adds an observation whose slot is known (`slotOf(ms)`); `ms` must be >= 0. */
+  add(ms: number, slot: number): void {
+    this.buckets[slot] += 1;
+    this.sumMs += ms;
+    this.count += 1;
+  }
+}
+
+/**
+ * Everything counted for one subscription and service in this process: the recorder's hooks add
+ * to these plain numbers directly (the hot path), the registry reads them at scrape time.
+ */
+export class PrometheusSeries {
+  readonly counts: SubscriptionCounters = {
+    received: 0,
+    delivered: 0,
+    failedAttempts: 0,
+    retried: 0,
+    deadLettered: 0,
+    replayed: 0,
+    replayFailed: 0,
+  };
+  readonly handler = new HistogramSeries();
+  readonly latency = new HistogramSeries();
+
+  constructor(readonly labels: Labels) {}
+}
+
+interface MetricValue {
+  value: number;
+  labels: Record<string, string | number>;
+  metricName?: string;
+}
+
+/**
+ * A metric of the registry read from the series at scrape time: the hot path only adds to plain
+ * numbers (no label hashing, no allocation per event), which prom-client's own counters and
+ * histograms would do on every `inc`/`observe`.
+ */
+class SeriesMetric {
+  readonly aggregator = 'sum';
+  readonly collect = undefined;
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'histogram',
+    private readonly read: () => MetricValue[],
+    private readonly clear: () => void,
+  ) {}
+
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: MetricValue[];
+  }> {
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: this.read(),
+    });
+  }
+
+  reset(): void {
+    this.clear();
+  }
 }
 
 /**
@@ -35,74 +106,85 @@ export interface BoundInstruments {
 @Injectable()
 export class RelayPrometheus {
   readonly registry = new Registry();
-  private readonly counters = new Map<keyof SubscriptionCounters, Counter<Labels>>();
-  private readonly handler: Histogram<Labels>;
-  private readonly latency: Histogram<Labels>;
-  /** Per bound subscription: moves its pending counts into the counters. */
-  private readonly flushers = new Map<string, () => void>();
+  private readonly series = new Map<string, PrometheusSeries>();
 
   constructor() {
+    const clear = () => this.series.clear();
     for (const name of COUNTER_NAMES) {
       const [metric, help] = COUNTER_METRICS[name];
-      this.counters.set(
-        name,
-        new Counter({
-          name: metric,
+      this.register(
+        new SeriesMetric(
+          metric,
           help,
-          labelNames: LABELS,
-          registers: [this.registry],
-          collect: () => this.flushCounts(),
-        }),
+          'counter',
+          () => [...this.series.values()].map((s) => ({ labels: s.labels, value: s.counts[name] })),
+          clear,
+        ),
       );
     }
-    this.handler = new Histogram({
-      name: 'change_relay_handler_duration_seconds',
-      help: 'Duration of successful handler calls',
-      labelNames: LABELS,
-      buckets: BUCKETS_S,
-      registers: [this.registry],
-    });
-    this.latency = new Histogram({
-      name: 'change_relay_end_to_end_latency_seconds',
-      help: "From the change's cluster time to the handler's success",
-      labelNames: LABELS,
-      buckets: BUCKETS_S,
-      registers: [this.registry],
-    });
-  }
-
-  bind(subscription: string, service: string): BoundInstruments {
-    const labels = { subscription, service };
-    const counters = new Map(
-      [...this.counters].map(([name, counter]) => [name, counter.labels(labels)] as const),
+    this.register(
+      new SeriesMetric(
+        'change_relay_handler_duration_seconds',
+        'Duration of successful handler calls',
+        'histogram',
+        () => this.histogramValues('change_relay_handler_duration_seconds', (s) => s.handler),
+        clear,
+      ),
     );
-    // Counts add up in plain numbers and reach prom-client when the registry is read (every
-    // counter's collect flushes them): an `inc` per event showed in profiles.
-    const pending = new Map<keyof SubscriptionCounters, number>();
-    const flush = (): void => {
-      for (const [name, by] of pending) {
-        if (by > 0) {
-          counters.get(name)?.inc(by);
-          pending.set(name, 0);
-        }
-      }
-    };
-    const key = `${subscription}\u0000${service}`;
-    this.flushers.get(key)?.();
-    this.flushers.set(key, flush);
-    const handler = this.handler.labels(labels);
-    const latency = this.latency.labels(labels);
-    return {
-      count: (name, by = 1) => pending.set(name, (pending.get(name) ?? 0) + by),
-      handlerMs: (ms) => handler.observe(Math.max(0, ms) / 1_000),
-      latencyMs: (ms) => latency.observe(Math.max(0, ms) / 1_000),
-    };
+    this.register(
+      new SeriesMetric(
+        'change_relay_end_to_end_latency_seconds',
+        "From the change's cluster time to the handler's success",
+        'histogram',
+        () => this.histogramValues('change_relay_end_to_end_latency_seconds', (s) => s.latency),
+        clear,
+      ),
+    );
   }
 
-  /** Moves the counts not yet handed to prom-client into its counters. */
-  private flushCounts(): void {
-    for (const flush of this.flushers.values()) {
-      flush();
+  /** The series of one subscription and service (kept for the life of the process). */
+  bind(subscription: string, service: string): PrometheusSeries {
+    const key = `${subscription}\u0000${service}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = new PrometheusSeries({ subscription, service });
+      this.series.set(key, series);
     }
+    return series;
+  }
+
+  private register(metric: SeriesMetric): void {
+    this.registry.registerMetric(metric as never);
+  }
+
+  private histogramValues(
+    name: string,
+    pick: (s: PrometheusSeries) => HistogramSeries,
+  ): MetricValue[] {
+    const values: MetricValue[] = [];
+    for (const series of this.series.values()) {
+      const histogram = pick(series);
+      let cumulative = 0;
+      BUCKETS_S.forEach((le, slot) => {
+        cumulative += histogram.buckets[slot];
+        values.push({
+          metricName: `${name}_bucket`,
+          labels: { ...series.labels, le },
+          value: cumulative,
+        });
+      });
+      values.push({
+        metricName: `${name}_bucket`,
+        labels: { ...series.labels, le: '+Inf' },
+        value: histogram.count,
+      });
+      values.push({
+        metricName: `${name}_sum`,
+        labels: series.labels,
+        value: histogram.sumMs / 1_000,
+      });
+      values.push({ metricName: `${name}_count`, labels: series.labels, value: histogram.count });
+    }
+    return values;
   }
 }
