@@ -215,6 +215,31 @@ describe('Web dashboard', () => {
   });
 
   it('bulk-replays the dead letters of the failing subscription, the progress bar following the job to its end', async () => {
+    // The detail page's top errors are the errors analytics of the subscription.
+    await page.goto(`${server.url}/#/subscriptions/payments-ledger`);
+    await page.getByRole('heading', { name: 'payments-ledger' }).waitFor();
+    const { body: errors } = await waitFor(
+      async () => {
+        const answer = await api(
+          server,
+          'GET',
+          '/analytics/errors?range=1h&subscription=payments-ledger',
+        );
+        return answer.body.deadLettered === 3 && answer;
+      },
+      { description: 'the errors analytics to count the three dead letters' },
+    );
+    const top = errors.errors[0];
+    expect(top).toMatchObject({ httpStatus: 500, deadLettered: 3 });
+    const topRow = page.locator('.top-errors tbody tr').first();
+    await waitFor(
+      async () => (await topRow.count()) === 1 && /\b3\b/.test(await topRow.innerText()),
+      {
+        description: 'the top error row with its three dead letters',
+      },
+    );
+    await expect(topRow.innerText()).resolves.toMatch(new RegExp(`${top.name}[\\s\\S]*500`));
+
     await page.goto(`${server.url}/#/dead-letters?subscription=payments-ledger`);
     await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
     await waitFor(async () => (await page.locator('.dead-letters-table tbody tr').count()) === 3, {
@@ -314,6 +339,65 @@ describe('Web dashboard', () => {
     );
     await viewer.page.context().close();
     expect(viewer.problems).toEqual([]);
+  });
+
+  it('resyncs a subscription after a confirmation (its documents arrive again), and shows the oplog window when a rewind reaches too far', async () => {
+    await page.goto(`${server.url}/#/subscriptions/orders-to-billing`);
+    await page.getByRole('heading', { name: 'orders-to-billing' }).waitFor();
+    const billed = () => receiver.events((event) => event.ns?.coll === 'orders-to-billing').length;
+    const before = billed();
+    expect(before).toBeGreaterThanOrEqual(12);
+
+    await page.getByRole('button', { name: 'Resync' }).click();
+    const resync = page.getByRole('dialog', { name: 'Resync orders-to-billing?' });
+    await expect(resync.innerText()).resolves.toMatch(/snapshot events/);
+    await resync.getByRole('button', { name: 'Resync' }).click();
+    await resync.waitFor({ state: 'detached' });
+    // The twelve existing orders are delivered again as the snapshot.
+    await waitFor(async () => billed() >= before + 12, {
+      timeoutMs: 20_000,
+      description: `the snapshot of orders-to-billing (got ${billed() - before})`,
+    });
+
+    await page.getByRole('button', { name: 'Rewind' }).click();
+    const rewind = page.getByRole('dialog', { name: 'Rewind orders-to-billing?' });
+    await rewind.getByLabel('Rewind to (local time)').fill('2020-01-01T00:00:00');
+    await rewind.getByRole('button', { name: 'Rewind' }).click();
+    await expect(rewind.getByRole('alert').innerText()).resolves.toMatch(
+      /The oplog no longer reaches back that far\. Available window: .+ to .+\. Pick a time inside it, or resync\./,
+    );
+    await screenshot(page, 'subscription-rewind-window');
+    await rewind.getByRole('button', { name: 'Cancel' }).click();
+    await rewind.waitFor({ state: 'detached' });
+  });
+
+  it('tails the deliveries of an open subscription live over graphql-ws (same-origin socket under the CSP)', async () => {
+    await page.goto(`${server.url}/#/subscriptions/orders-to-billing`);
+    await page.getByRole('heading', { name: 'orders-to-billing' }).waitFor();
+    await page.locator('.live-tail[data-mode="live"]').waitFor();
+    const rows = page.locator('.tail-table tbody tr[data-outcome]');
+    // The owner publishes once it sees the watcher: insert until the first delivery shows up.
+    let n = 100;
+    await waitFor(
+      async () => {
+        await source.insertNumbered('orders-to-billing', 'live', n++, 1);
+        return (await rows.count()) > 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, description: 'the first live delivery on the page' },
+    );
+    const ids = await source.insertNumbered('orders-to-billing', 'tailed', 1, 5);
+    for (const id of ids) {
+      const row = page.locator('.tail-table tbody tr', { hasText: `"${id}"` });
+      await row.first().waitFor({ timeout: 15_000 });
+      const text = await row.first().innerText();
+      expect(text).toMatch(/insert/);
+      expect(text).toMatch(new RegExp(`${source.database}\\.orders-to-billing`));
+      expect(text).toMatch(/delivered/);
+      expect(text).toMatch(/\d+(\.\d)? (ms|s)/);
+    }
+    // Newest first.
+    await expect(rows.first().innerText()).resolves.toContain('"tailed-5"');
+    await screenshot(page, 'subscription-live-tail');
   });
 });
 
