@@ -399,6 +399,102 @@ describe('Web dashboard', () => {
     await expect(rows.first().innerText()).resolves.toContain('"tailed-5"');
     await screenshot(page, 'subscription-live-tail');
   });
+
+  it('falls back to polling with a visible note when the live tail websocket cannot connect', async () => {
+    const blocked = await openPage(browser);
+    // The socket is closed by the browser side before the server sees it (4500: no retry).
+    await blocked.page.routeWebSocket(/\/graphql$/, (ws) =>
+      ws.close({ code: 4500, reason: 'blocked by the test' }),
+    );
+    await blocked.page.goto(`${server.url}/#/subscriptions/orders-to-billing`);
+    await blocked.page.getByLabel('API token').fill(TEST_ADMIN_TOKEN);
+    await blocked.page.getByRole('button', { name: 'Sign in' }).click();
+    const tail = blocked.page.locator('.live-tail[data-mode="polling"]');
+    await tail.waitFor();
+    await expect(tail.getByRole('status').innerText()).resolves.toMatch(
+      /Live deliveries are unavailable \(the websocket closed \(4500 blocked by the test\)\); showing the counters every second instead/,
+    );
+    await source.insertNumbered('orders-to-billing', 'polled', 1, 1);
+    await tail.locator('.tail li', { hasText: /\+1 received/ }).waitFor({ timeout: 15_000 });
+    await screenshot(blocked.page, 'subscription-live-tail-polling');
+    await blocked.page.context().close();
+    expect(blocked.problems).toEqual([]);
+  });
+
+  it('is usable from the keyboard: skip link, Tab through the main navigation, Enter opens a view', async () => {
+    await page.goto(`${server.url}/#/`);
+    await page.reload(); // a fresh load: the focus starts at the top of the document
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const focused = () =>
+      page.evaluate<string>(
+        "(document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || document.activeElement.id).trim()",
+      );
+
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate('document.activeElement.id')).resolves.toBe('main');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+    // From the top again: Tab walks the main navigation in order.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const visited: string[] = [];
+    for (let i = 0; i < 6 && visited.at(-1) !== 'Dead letters'; i++) {
+      await page.keyboard.press('Tab');
+      visited.push(await focused());
+    }
+    expect(visited).toEqual(['Skip to content', 'Overview', 'Subscriptions', 'Dead letters']);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();
+    await expect(
+      page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]').innerText(),
+    ).resolves.toBe('Dead letters');
+  });
+
+  it('discards a dead letter with a reason from the page, and the API reports it discarded with that reason', async () => {
+    receiver.respondWith({ status: 503, when: (r) => r.path === '/payments' });
+    await source.insertNumbered('payments-ledger', 'refund', 1, 1);
+    const { body: listed } = await waitFor(
+      async () => {
+        const answer = await api(
+          server,
+          'GET',
+          '/dead-letters?subscription=payments-ledger&status=pending',
+        );
+        return answer.body.total === 1 && answer;
+      },
+      { timeoutMs: 20_000, description: 'the dead letter of the refund' },
+    );
+    const id: string = listed.items[0].id;
+
+    await page.goto(`${server.url}/#/dead-letters?subscription=payments-ledger`);
+    await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();
+    await page.getByRole('button', { name: `Discard ${id}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Discard this dead letter?' });
+    const confirm = dialog.getByRole('button', { name: 'Discard' });
+    // No reason, no discard.
+    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await dialog.getByLabel('Reason').fill('refund issued by hand');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+
+    const discarded = await waitFor(
+      async () => {
+        const { body } = await api(server, 'GET', `/dead-letters/${id}`);
+        return body.status === 'discarded' && body;
+      },
+      { description: 'the API to report the dead letter discarded' },
+    );
+    expect(discarded.discardReason).toBe('refund issued by hand');
+    await waitFor(
+      async () => (await page.getByRole('button', { name: `Discard ${id}` }).count()) === 0,
+      {
+        description: 'the discarded entry to leave the pending list',
+      },
+    );
+    receiver.clearRules();
+  });
 });
 
 describe('Dashboard assets', () => {

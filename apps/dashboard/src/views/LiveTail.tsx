@@ -46,6 +46,12 @@ export function LiveTail({ name, initial }: { name: string; initial: Subscriptio
     setMode('connecting');
     setFailure('');
     let disposed = false;
+    // graphql-ws also rejects an internal promise with the socket's close or error event that
+    // nobody awaits (enisdenjo/graphql-ws#365); the sink below already reports the failure.
+    const swallowSocketEvent = (event: PromiseRejectionEvent) => {
+      if (event.reason instanceof Event) event.preventDefault();
+    };
+    window.addEventListener('unhandledrejection', swallowSocketEvent);
     const client = createClient({
       url: wsUrl(),
       connectionParams: () => {
@@ -79,7 +85,8 @@ export function LiveTail({ name, initial }: { name: string; initial: Subscriptio
     return () => {
       disposed = true;
       stop();
-      void client.dispose();
+      void Promise.resolve(client.dispose()).catch(() => undefined);
+      window.removeEventListener('unhandledrejection', swallowSocketEvent);
     };
   }, [name, attempt]);
 
