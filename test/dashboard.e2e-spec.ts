@@ -215,6 +215,31 @@ describe('Web dashboard', () => {
   });
 
   it('bulk-replays the dead letters of the failing subscription, the progress bar following the job to its end', async () => {
+    // The detail page's top errors are the errors analytics of the subscription.
+    await page.goto(`${server.url}/#/subscriptions/payments-ledger`);
+    await page.getByRole('heading', { name: 'payments-ledger' }).waitFor();
+    const { body: errors } = await waitFor(
+      async () => {
+        const answer = await api(
+          server,
+          'GET',
+          '/analytics/errors?range=1h&subscription=payments-ledger',
+        );
+        return answer.body.deadLettered === 3 && answer;
+      },
+      { description: 'the errors analytics to count the three dead letters' },
+    );
+    const top = errors.errors[0];
+    expect(top).toMatchObject({ httpStatus: 500, deadLettered: 3 });
+    const topRow = page.locator('.top-errors tbody tr').first();
+    await waitFor(
+      async () => (await topRow.count()) === 1 && /\b3\b/.test(await topRow.innerText()),
+      {
+        description: 'the top error row with its three dead letters',
+      },
+    );
+    await expect(topRow.innerText()).resolves.toMatch(new RegExp(`${top.name}[\\s\\S]*500`));
+
     await page.goto(`${server.url}/#/dead-letters?subscription=payments-ledger`);
     await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
     await waitFor(async () => (await page.locator('.dead-letters-table tbody tr').count()) === 3, {
@@ -314,6 +339,172 @@ describe('Web dashboard', () => {
     );
     await viewer.page.context().close();
     expect(viewer.problems).toEqual([]);
+  });
+
+  it('resyncs a subscription after a confirmation (its documents arrive again), and shows the oplog window when a rewind reaches too far', async () => {
+    await page.goto(`${server.url}/#/subscriptions/orders-to-billing`);
+    await page.getByRole('heading', { name: 'orders-to-billing' }).waitFor();
+    const billed = () => receiver.events((event) => event.ns?.coll === 'orders-to-billing').length;
+    const before = billed();
+    expect(before).toBeGreaterThanOrEqual(12);
+
+    await page.getByRole('button', { name: 'Resync' }).click();
+    const resync = page.getByRole('dialog', { name: 'Resync orders-to-billing?' });
+    await expect(resync.innerText()).resolves.toMatch(/snapshot events/);
+    await resync.getByRole('button', { name: 'Resync' }).click();
+    await resync.waitFor({ state: 'detached' });
+    // The twelve existing orders are delivered again as the snapshot.
+    await waitFor(async () => billed() >= before + 12, {
+      timeoutMs: 20_000,
+      description: `the snapshot of orders-to-billing (got ${billed() - before})`,
+    });
+
+    await page.getByRole('button', { name: 'Rewind' }).click();
+    const rewind = page.getByRole('dialog', { name: 'Rewind orders-to-billing?' });
+    await rewind.getByLabel('Rewind to (local time)').fill('2020-01-01T00:00:00');
+    await rewind.getByRole('button', { name: 'Rewind' }).click();
+    await expect(rewind.getByRole('alert').innerText()).resolves.toMatch(
+      /The oplog no longer reaches back that far\. Available window: .+ to .+\. Pick a time inside it, or resync\./,
+    );
+    await screenshot(page, 'subscription-rewind-window');
+    await rewind.getByRole('button', { name: 'Cancel' }).click();
+    await rewind.waitFor({ state: 'detached' });
+  });
+
+  it('tails the deliveries of an open subscription live over graphql-ws (same-origin socket under the CSP)', async () => {
+    await page.goto(`${server.url}/#/subscriptions/orders-to-billing`);
+    await page.getByRole('heading', { name: 'orders-to-billing' }).waitFor();
+    await page.locator('.live-tail[data-mode="live"]').waitFor();
+    const rows = page.locator('.tail-table tbody tr[data-outcome]');
+    // The owner publishes once it sees the watcher: insert until the first delivery shows up.
+    let n = 100;
+    await waitFor(
+      async () => {
+        await source.insertNumbered('orders-to-billing', 'live', n++, 1);
+        return (await rows.count()) > 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, description: 'the first live delivery on the page' },
+    );
+    const ids = await source.insertNumbered('orders-to-billing', 'tailed', 1, 5);
+    for (const id of ids) {
+      const row = page.locator('.tail-table tbody tr', { hasText: `"${id}"` });
+      await row.first().waitFor({ timeout: 15_000 });
+      const text = await row.first().innerText();
+      expect(text).toMatch(/insert/);
+      expect(text).toMatch(new RegExp(`${source.database}\\.orders-to-billing`));
+      expect(text).toMatch(/delivered/);
+      expect(text).toMatch(/\d+(\.\d)? (ms|s)/);
+    }
+    // Newest first.
+    await expect(rows.first().innerText()).resolves.toContain('"tailed-5"');
+    // The CSP still holds for sockets: one to another origin is refused (the same-origin one above
+    // was not). The browser reports the refusal as a console error, taken out of the problems.
+    const refused = await page.evaluate<string>(`new Promise((resolve) => {
+      document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective + ' ' + e.blockedURI), { once: true });
+      try { new WebSocket('ws://127.0.0.2:9/graphql'); } catch (error) { resolve('threw ' + error.name); }
+    })`);
+    expect(refused).toMatch(/^(connect-src ws:\/\/127\.0\.0\.2:9|threw SecurityError)/);
+    await waitFor(() => problems.some((line) => line.includes('127.0.0.2')), {
+      description: 'the console to report the refused socket',
+    });
+    problems.splice(0, problems.length, ...problems.filter((line) => !line.includes('127.0.0.2')));
+    await screenshot(page, 'subscription-live-tail');
+  });
+
+  it('falls back to polling with a visible note when the live tail websocket cannot connect', async () => {
+    const blocked = await openPage(browser);
+    // The socket is closed by the browser side before the server sees it (4500: no retry).
+    await blocked.page.routeWebSocket(/\/graphql$/, (ws) =>
+      ws.close({ code: 4500, reason: 'blocked by the test' }),
+    );
+    await blocked.page.goto(`${server.url}/#/subscriptions/orders-to-billing`);
+    await blocked.page.getByLabel('API token').fill(TEST_ADMIN_TOKEN);
+    await blocked.page.getByRole('button', { name: 'Sign in' }).click();
+    const tail = blocked.page.locator('.live-tail[data-mode="polling"]');
+    await tail.waitFor();
+    await expect(tail.getByRole('status').innerText()).resolves.toMatch(
+      /Live deliveries are unavailable \(the websocket closed \(4500 blocked by the test\)\); showing the counters every second instead/,
+    );
+    await source.insertNumbered('orders-to-billing', 'polled', 1, 1);
+    await tail.locator('.tail li', { hasText: /\+1 received/ }).waitFor({ timeout: 15_000 });
+    await screenshot(blocked.page, 'subscription-live-tail-polling');
+    await blocked.page.context().close();
+    expect(blocked.problems).toEqual([]);
+  });
+
+  it('is usable from the keyboard: skip link, Tab through the main navigation, Enter opens a view', async () => {
+    await page.goto(`${server.url}/#/`);
+    await page.reload(); // a fresh load: the focus starts at the top of the document
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const focused = () =>
+      page.evaluate<string>(
+        "(document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || document.activeElement.id).trim()",
+      );
+
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate('document.activeElement.id')).resolves.toBe('main');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+    // From the top again: Tab walks the main navigation in order.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const visited: string[] = [];
+    for (let i = 0; i < 6 && visited.at(-1) !== 'Dead letters'; i++) {
+      await page.keyboard.press('Tab');
+      visited.push(await focused());
+    }
+    expect(visited).toEqual(['Skip to content', 'Overview', 'Subscriptions', 'Dead letters']);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();
+    await expect(
+      page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]').innerText(),
+    ).resolves.toBe('Dead letters');
+  });
+
+  it('discards a dead letter with a reason from the page, and the API reports it discarded with that reason', async () => {
+    receiver.respondWith({ status: 503, when: (r) => r.path === '/payments' });
+    await source.insertNumbered('payments-ledger', 'refund', 1, 1);
+    const { body: listed } = await waitFor(
+      async () => {
+        const answer = await api(
+          server,
+          'GET',
+          '/dead-letters?subscription=payments-ledger&status=pending',
+        );
+        return answer.body.total === 1 && answer;
+      },
+      { timeoutMs: 20_000, description: 'the dead letter of the refund' },
+    );
+    const id: string = listed.items[0].id;
+
+    await page.goto(`${server.url}/#/dead-letters?subscription=payments-ledger`);
+    await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();
+    await page.getByRole('button', { name: `Discard ${id}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Discard this dead letter?' });
+    const confirm = dialog.getByRole('button', { name: 'Discard' });
+    // No reason, no discard.
+    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await dialog.getByLabel('Reason').fill('refund issued by hand');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+
+    const discarded = await waitFor(
+      async () => {
+        const { body } = await api(server, 'GET', `/dead-letters/${id}`);
+        return body.status === 'discarded' && body;
+      },
+      { description: 'the API to report the dead letter discarded' },
+    );
+    expect(discarded.discardReason).toBe('refund issued by hand');
+    await waitFor(
+      async () => (await page.getByRole('button', { name: `Discard ${id}` }).count()) === 0,
+      {
+        description: 'the discarded entry to leave the pending list',
+      },
+    );
+    receiver.clearRules();
   });
 });
 

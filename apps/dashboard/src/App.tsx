@@ -51,7 +51,15 @@ export function App() {
   };
   return (
     <>
-      <a className="skip" href="#main">
+      <a
+        className="skip"
+        href="#main"
+        onClick={(event) => {
+          // The hash is the router's: move the focus without navigating to a "main" route.
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <Nav about={about} onSignOut={signOut} />

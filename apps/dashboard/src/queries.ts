@@ -40,7 +40,8 @@ export const SUBSCRIPTION_DETAIL = `query SubscriptionDetail($name: String!, $ra
   analyticsTrends(range: $range, subscription: $name) { ${TREND} }
   analyticsOverview(range: $range) { subscriptions { name health { status reasons } successRate
     ${LATENCY} recommendations { action reason value } } }
-  deadLetterSummary(subscription: $name) { byError { errorName httpStatus pending } }
+  analyticsErrors(range: $range, subscription: $name) { failedAttempts deadLettered
+    errors { name code httpStatus failedAttempts deadLettered latestAt sampleMessage } }
 }`;
 
 export const SUBSCRIPTION_DEFINITION = `query SubscriptionDefinition($name: String!) {
@@ -51,9 +52,21 @@ export const LIVE_STATUS = `query LiveStatus($name: String!) {
   subscriptionStatus(name: $name) { ${STATUS_FIELDS} }
 }`;
 
+export const SUBSCRIPTION_EVENTS = `subscription SubscriptionEvents($name: String!) {
+  subscriptionEvents(name: $name) {
+    subscription id operationType ns { db coll } documentKey outcome attempt latencyMs handlerMs error at
+    sampleRate
+  }
+}`;
+
 export const PAUSE = `mutation Pause($name: String!) { pauseSubscription(name: $name) { name desiredState } }`;
 export const RESUME = `mutation Resume($name: String!) { resumeSubscription(name: $name) { name desiredState } }`;
 export const RESET = `mutation Reset($name: String!) { resetSubscription(name: $name) { name desiredState } }`;
+
+export const RESYNC = `mutation Resync($name: String!) { resyncSubscription(name: $name) { name desiredState } }`;
+export const REWIND = `mutation Rewind($name: String!, $timestamp: DateTime!) {
+  rewindSubscription(name: $name, input: { timestamp: $timestamp }) { name desiredState }
+}`;
 
 export const CREATE = `mutation Create($input: CreateSubscriptionInput!) { createSubscription(input: $input) { name } }`;
 export const UPDATE = `mutation Update($name: String!, $input: UpdateSubscriptionInput!) {

@@ -192,3 +192,19 @@ export interface ReplayJob {
   startedAt: string | null;
   finishedAt: string | null;
 }
+
+/** One delivery of the live tail (GraphQL subscription `subscriptionEvents`). */
+export interface LiveDelivery {
+  subscription: string;
+  id: string;
+  operationType: string;
+  ns: { db: string; coll: string };
+  documentKey: string;
+  outcome: string;
+  attempt: number;
+  latencyMs: number | null;
+  handlerMs: number | null;
+  error: string | null;
+  at: string;
+  sampleRate: number;
+}

@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
-import { gql } from '../api';
+import { useId, useState } from 'react';
+import { ApiError, gql } from '../api';
 import { ConfirmDialog, ErrorBox, HealthBadge, Loading, Stat, StateBadge } from '../components/ui';
 import { formatAgo, formatCount, formatMs, formatPercent, formatTime } from '../format';
 import { usePoll } from '../hooks';
-import { LIVE_STATUS, PAUSE, RESET, RESUME, SUBSCRIPTION_DETAIL } from '../queries';
+import { PAUSE, RESET, RESUME, RESYNC, REWIND, SUBSCRIPTION_DETAIL } from '../queries';
 import type {
   HealthVerdict,
   Latency,
@@ -12,6 +12,7 @@ import type {
   SubscriptionStatus,
   Trends,
 } from '../types';
+import { LiveTail } from './LiveTail';
 import { EventsPerMinuteChart, RangePicker } from './trend-chart';
 
 interface DetailAnswer {
@@ -27,12 +28,24 @@ interface DetailAnswer {
       recommendations: Recommendation[];
     }[];
   };
-  deadLetterSummary: {
-    byError: { errorName: string; httpStatus: number | null; pending: number }[];
+  analyticsErrors: {
+    failedAttempts: number;
+    deadLettered: number;
+    errors: ErrorGroup[];
   };
 }
 
-type Action = 'pause' | 'resume' | 'reset';
+interface ErrorGroup {
+  name: string;
+  code: string | null;
+  httpStatus: number | null;
+  failedAttempts: number;
+  deadLettered: number;
+  latestAt: string;
+  sampleMessage: string;
+}
+
+type Action = 'pause' | 'resume' | 'reset' | 'resync' | 'rewind';
 
 const ACTIONS: Record<
   Action,
@@ -58,7 +71,45 @@ const ACTIONS: Record<
       'The checkpoint is dropped: the subscription starts again from now, and the changes not yet delivered are skipped.',
     danger: true,
   },
+  resync: {
+    mutation: RESYNC,
+    label: 'Resync',
+    explain:
+      'The existing documents of its collections are delivered again as snapshot events, then the stream continues from the time of this request. Also the way out of stale.',
+    danger: true,
+  },
+  rewind: {
+    mutation: REWIND,
+    label: 'Rewind',
+    explain:
+      'Delivery restarts from a past time still in the oplog: the events after it are delivered again (handlers see duplicates, with the same event ids).',
+    danger: true,
+  },
 };
+
+/** A datetime-local value (local time, seconds) for `ms` since the epoch. */
+function localInputValue(ms: number): string {
+  const date = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return date.toISOString().slice(0, 19);
+}
+
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+
+/**
+ * The rewind refusal (412 over REST, FAILED_PRECONDITION here) in words an operator acts on:
+ * the oplog window, in local time.
+ */
+function explainRewindError(failure: unknown): unknown {
+  if (!(failure instanceof ApiError) || failure.code !== 'FAILED_PRECONDITION') return failure;
+  const detail = failure.details.find((d) => d.field === 'timestamp');
+  const times = (detail?.reason ?? '').match(ISO_TIME);
+  if (!detail || !times || times.length < 2) return failure;
+  return new ApiError(
+    `The oplog no longer reaches back that far. Available window: ${formatTime(times[0])} to ${formatTime(times[1])}. Pick a time inside it, or resync.`,
+    failure.code,
+    failure.details,
+  );
+}
 
 export function SubscriptionDetail({ name }: { name: string }) {
   const [range, setRange] = useState('1h');
@@ -69,6 +120,8 @@ export function SubscriptionDetail({ name }: { name: string }) {
   );
   const [action, setAction] = useState<Action>();
   const [notice, setNotice] = useState('');
+  const [rewindTo, setRewindTo] = useState('');
+  const rewindId = useId();
 
   if (loading && !data) return <Loading what={name} />;
   if (!data) return <ErrorBox error={error} retry={reload} />;
@@ -77,7 +130,9 @@ export function SubscriptionDetail({ name }: { name: string }) {
   const status = data.subscriptionStatus;
   const analytics = data.analyticsOverview.subscriptions.find((s) => s.name === name);
   const available: Action[] =
-    subscription.desiredState === 'paused' ? ['resume', 'reset'] : ['pause', 'reset'];
+    subscription.desiredState === 'paused'
+      ? ['resume', 'reset', 'resync', 'rewind']
+      : ['pause', 'reset', 'resync', 'rewind'];
 
   return (
     <section aria-labelledby="detail-title">
@@ -95,7 +150,10 @@ export function SubscriptionDetail({ name }: { name: string }) {
               key={key}
               type="button"
               className={ACTIONS[key].danger ? 'danger' : ''}
-              onClick={() => setAction(key)}
+              onClick={() => {
+                if (key === 'rewind') setRewindTo(localInputValue(Date.now() - 10 * 60_000));
+                setAction(key);
+              }}
             >
               {ACTIONS[key].label}
             </button>
@@ -117,12 +175,43 @@ export function SubscriptionDetail({ name }: { name: string }) {
       {action && (
         <ConfirmDialog
           title={`${ACTIONS[action].label} ${name}?`}
-          body={<p>{ACTIONS[action].explain}</p>}
+          body={
+            <>
+              <p>{ACTIONS[action].explain}</p>
+              {action === 'rewind' && (
+                <p>
+                  <label htmlFor={rewindId}>Rewind to (local time)</label>
+                  <input
+                    id={rewindId}
+                    type="datetime-local"
+                    step={1}
+                    required
+                    value={rewindTo}
+                    max={localInputValue(Date.now())}
+                    onChange={(event) => setRewindTo(event.target.value)}
+                  />
+                </p>
+              )}
+            </>
+          }
           confirmLabel={ACTIONS[action].label}
           danger={ACTIONS[action].danger}
           onConfirm={async () => {
-            await gql(ACTIONS[action].mutation, { name });
-            setNotice(`${ACTIONS[action].label}: done.`);
+            if (action === 'rewind') {
+              const at = new Date(rewindTo);
+              if (Number.isNaN(at.getTime())) {
+                throw new ApiError('Give the time to rewind to.', 'BAD_USER_INPUT');
+              }
+              try {
+                await gql(REWIND, { name, timestamp: at.toISOString() });
+              } catch (failure) {
+                throw explainRewindError(failure);
+              }
+              setNotice(`Rewind: delivering again from ${formatTime(at.toISOString())}.`);
+            } else {
+              await gql(ACTIONS[action].mutation, { name });
+              setNotice(`${ACTIONS[action].label}: done.`);
+            }
             reload();
           }}
           onClose={() => setAction(undefined)}
@@ -196,27 +285,37 @@ export function SubscriptionDetail({ name }: { name: string }) {
         />
       </div>
 
-      <div className="grid-2">
-        <LiveTail name={name} initial={status} />
+      <LiveTail name={name} initial={status} />
+      <div>
         <div className="card">
-          <h2>Top errors (pending dead letters)</h2>
-          {data.deadLetterSummary.byError.length === 0 ? (
-            <p className="muted">No pending dead letters.</p>
+          <h2>Top errors (last {range})</h2>
+          {data.analyticsErrors.errors.length === 0 ? (
+            <p className="muted">No failures in the last {range}.</p>
           ) : (
-            <table>
+            <table className="top-errors">
               <thead>
                 <tr>
                   <th scope="col">Error</th>
                   <th scope="col">HTTP</th>
-                  <th scope="col">Pending</th>
+                  <th scope="col">Failed attempts</th>
+                  <th scope="col">Dead-lettered</th>
+                  <th scope="col">Latest</th>
                 </tr>
               </thead>
               <tbody>
-                {data.deadLetterSummary.byError.map((row) => (
-                  <tr key={`${row.errorName}-${row.httpStatus ?? ''}`}>
-                    <td>{row.errorName}</td>
+                {data.analyticsErrors.errors.slice(0, 10).map((row) => (
+                  <tr key={`${row.name}-${row.code ?? ''}-${row.httpStatus ?? ''}`}>
+                    <td>
+                      {row.name}
+                      {row.code ? ` (${row.code})` : ''}
+                      <div className="muted small" title={row.sampleMessage}>
+                        {row.sampleMessage}
+                      </div>
+                    </td>
                     <td>{row.httpStatus ?? '—'}</td>
-                    <td>{formatCount(row.pending)}</td>
+                    <td>{formatCount(row.failedAttempts)}</td>
+                    <td>{formatCount(row.deadLettered)}</td>
+                    <td>{formatAgo(row.latestAt)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -239,70 +338,6 @@ export function SubscriptionDetail({ name }: { name: string }) {
 
       <Definition subscription={subscription} />
     </section>
-  );
-}
-
-interface TailLine {
-  at: string;
-  text: string;
-}
-
-const COUNTERS = [
-  'received',
-  'delivered',
-  'failedAttempts',
-  'retried',
-  'deadLettered',
-  'replayed',
-] as const;
-
-/** What the worker did, second by second: the changes of its counters, newest first. */
-function LiveTail({ name, initial }: { name: string; initial: SubscriptionStatus }) {
-  const previous = useRef(initial.counters);
-  const [lines, setLines] = useState<TailLine[]>([]);
-  const { data, error } = usePoll(
-    () => gql<{ subscriptionStatus: SubscriptionStatus }>(LIVE_STATUS, { name }),
-    name,
-    1_000,
-  );
-
-  useEffect(() => {
-    if (!data) return;
-    const counters = data.subscriptionStatus.counters;
-    const changes = COUNTERS.map(
-      (key) => [key, counters[key] - previous.current[key]] as const,
-    ).filter(([, delta]) => delta !== 0);
-    previous.current = counters;
-    if (changes.length > 0) {
-      const text = changes
-        .map(([key, delta]) => `${delta > 0 ? '+' : ''}${delta} ${key}`)
-        .join(', ');
-      setLines((current) =>
-        [{ at: new Date().toLocaleTimeString('en-GB', { hour12: false }), text }, ...current].slice(
-          0,
-          50,
-        ),
-      );
-    }
-  }, [data]);
-
-  const counters = data?.subscriptionStatus.counters ?? initial.counters;
-  return (
-    <div className="card">
-      <h2>Live tail</h2>
-      <p className="muted">
-        {COUNTERS.map((key) => `${key} ${formatCount(counters[key])}`).join(' · ')}
-      </p>
-      {error !== undefined && <ErrorBox error={error} />}
-      <ol className="tail" aria-live="polite" aria-label="Deliveries as they happen">
-        {lines.length === 0 && <li className="muted">Waiting for deliveries…</li>}
-        {lines.map((line, index) => (
-          <li key={`${line.at}-${index}`}>
-            <time>{line.at}</time> {line.text}
-          </li>
-        ))}
-      </ol>
-    </div>
   );
 }
 
