@@ -212,6 +212,12 @@ describe('Web dashboard', () => {
     await expect(page.locator('.stat', { hasText: 'State' }).innerText()).resolves.toMatch(
       /paused/,
     );
+    // The oplog margin the API reports, with its verdict and share of the window.
+    expect(status.oplog).toMatchObject({ available: true, status: 'Healthy' });
+    const oplogStat = page.locator('.stat', { hasText: 'Oplog margin' });
+    await waitFor(async () => /Healthy · [\d.]+ ?% of a/.test(await oplogStat.innerText()), {
+      description: 'the oplog margin with its verdict',
+    });
   });
 
   it('bulk-replays the dead letters of the failing subscription, the progress bar following the job to its end', async () => {

@@ -34,9 +34,12 @@ const DEFINITION = `name serviceName description state desiredState revision cre
   retry { maxAttempts initialDelayMs maxDelayMs multiplier jitter }
   deadLetter { enabled retentionDays }`;
 
+/** The oplog window and the subscription's margin to it (detail page only). */
+const OPLOG_FIELDS = `oplog { available reason windowMs marginMs marginPct timeToLossMs status }`;
+
 export const SUBSCRIPTION_DETAIL = `query SubscriptionDetail($name: String!, $range: String) {
   subscription(name: $name) { ${DEFINITION} }
-  subscriptionStatus(name: $name) { ${STATUS_FIELDS} }
+  subscriptionStatus(name: $name) { ${STATUS_FIELDS} ${OPLOG_FIELDS} }
   analyticsTrends(range: $range, subscription: $name) { ${TREND} }
   analyticsOverview(range: $range) { subscriptions { name health { status reasons } successRate
     ${LATENCY} recommendations { action reason value } } }

@@ -86,6 +86,16 @@ export interface Instance {
   subscriptions: string[];
 }
 
+export interface OplogStatus {
+  available: boolean;
+  reason: string | null;
+  windowMs: number | null;
+  marginMs: number | null;
+  marginPct: number | null;
+  timeToLossMs: number | null;
+  status: string | null;
+}
+
 export interface SubscriptionStatus {
   name: string;
   state: string;
@@ -96,6 +106,8 @@ export interface SubscriptionStatus {
   handler: string;
   lastEventAt: string | null;
   warnings: string[];
+  /** Only in the detail query. */
+  oplog?: OplogStatus | null;
   lastError: { at: string; message: string; code: number | null } | null;
   stale: { at: string; reason: string; code: number | null } | null;
   checkpoint: { ageMs: number; clusterTime: string | null; updatedAt: string } | null;

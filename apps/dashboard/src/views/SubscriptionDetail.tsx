@@ -7,6 +7,7 @@ import { PAUSE, RESET, RESUME, RESYNC, REWIND, SUBSCRIPTION_DETAIL } from '../qu
 import type {
   HealthVerdict,
   Latency,
+  OplogStatus,
   Recommendation,
   Subscription,
   SubscriptionStatus,
@@ -229,6 +230,17 @@ export function SubscriptionDetail({ name }: { name: string }) {
           value={<HealthBadge status={analytics?.health.status ?? 'Healthy'} />}
         />
         <Stat label="Lag" value={formatMs(status.lagMs)} />
+        <Stat
+          label="Oplog margin"
+          value={
+            !status.oplog
+              ? '—'
+              : status.oplog.available
+                ? formatMs(status.oplog.marginMs)
+                : 'unknown'
+          }
+          hint={oplogHint(status.oplog)}
+        />
         <Stat label="Owner" value={status.owner ?? '—'} />
         <Stat label="Success rate" value={analytics ? formatPercent(analytics.successRate) : '—'} />
         <Stat
@@ -405,4 +417,22 @@ function Definition({ subscription }: { subscription: Subscription }) {
       </dl>
     </div>
   );
+}
+
+/** The margin's verdict and share of the window, or why the oplog cannot be read. */
+function oplogHint(oplog: OplogStatus | null | undefined): string | undefined {
+  if (!oplog) {
+    return undefined;
+  }
+  if (!oplog.available) {
+    return oplog.reason ?? 'the oplog cannot be read';
+  }
+  const parts = [oplog.status ?? 'Healthy'];
+  if (oplog.marginPct !== null) {
+    parts.push(`${formatPercent(oplog.marginPct)} of a ${formatMs(oplog.windowMs)} window`);
+  }
+  if (oplog.timeToLossMs !== null) {
+    parts.push(`history lost in ~${formatMs(oplog.timeToLossMs)}`);
+  }
+  return parts.join(' · ');
 }
