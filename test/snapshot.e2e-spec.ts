@@ -139,9 +139,15 @@ describe('Snapshot, then the stream', () => {
     await waitFor(() => byKey(events()).get('after')?.[0]?.operationType === 'insert', {
       description: 'the live insert',
     });
-    const status = await server.api.status('snap').expect(200);
-    expect(status.body.snapshot).toBeUndefined();
-    expect(status.body.checkpoint.kind).toBe('token');
+    // The checkpoint is written every CHECKPOINT_INTERVAL_MS: wait for the one past the copy.
+    const status = await waitFor(
+      async () => {
+        const { body } = await server.api.status('snap').expect(200);
+        return body.checkpoint?.kind === 'token' && body;
+      },
+      { description: 'a stream checkpoint after the copy' },
+    );
+    expect(status.snapshot).toBeUndefined();
   });
 
   it('applies the filter to the copied documents and shows its progress in the status', async () => {
