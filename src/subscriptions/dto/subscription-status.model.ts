@@ -1,5 +1,6 @@
 import { Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
 import type { DesiredState, SubscriptionState } from '@app/relay';
+import { OplogWindowView } from '../../oplog/dto/oplog-window.model';
 import { OutputField } from './output-field.decorator';
 import { DesiredStateEnum, SubscriptionStateEnum } from './subscription.enums';
 import { StaleView } from './subscription.model';
@@ -127,33 +128,7 @@ export class SnapshotProgressView {
   description:
     "The oplog window of the deployment and this subscription's margin to it (how much history is left before its position rolls off)",
 })
-export class OplogStatusView {
-  @OutputField(() => Boolean, {
-    description: 'False when the oplog cannot be read (permissions, sharded router); see reason',
-  })
-  available: boolean;
-
-  @OutputField(() => String, { description: 'Why the oplog cannot be read', nullable: true })
-  reason?: string;
-
-  @OutputField(() => GraphQLISODateTime, { description: "The oplog's first entry", nullable: true })
-  firstEntryAt?: Date;
-
-  @OutputField(() => GraphQLISODateTime, { description: "The oplog's last entry", nullable: true })
-  lastEntryAt?: Date;
-
-  @OutputField(() => Float, {
-    description: 'Milliseconds of history the oplog holds (last − first entry)',
-    nullable: true,
-  })
-  windowMs?: number;
-
-  @OutputField(() => Float, { description: 'Oplog size in bytes (collStats)', nullable: true })
-  sizeBytes?: number;
-
-  @OutputField(() => Float, { description: 'Oplog maximum size in bytes', nullable: true })
-  maxSizeBytes?: number;
-
+export class OplogStatusView extends OplogWindowView {
   @OutputField(() => Float, {
     description:
       "Milliseconds between the subscription's position and the oplog's first entry (negative: history lost)",
