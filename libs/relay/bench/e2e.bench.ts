@@ -18,6 +18,7 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { MongoClient, type Db } from 'mongodb';
 import {
   startEmulatorProcess,
@@ -48,6 +49,8 @@ const SECRET = 'whsec_' + Buffer.from('change-relay-bench-signing-key!!').toStri
 
 interface Context {
   client: MongoClient;
+  /** The backend's process id when it runs on this machine (its CPU time is read from /proc). */
+  backendPid?: number;
   relay: RelayHarness;
   receiver: RunningReceiver;
   dbPrefix: string;
@@ -199,8 +202,14 @@ async function throughput(ctx: Context): Promise<void> {
     for (const variant of variants) {
       const db = ctx.client.db(`${ctx.dbPrefix}_${variant.name.replace(/-/g, '_')}_${repeat}`);
       const cpuBefore = process.cpuUsage();
+      const backendBefore = processCpuMicros(ctx.backendPid);
       const { timing, checkpointWrites } = await variant.measure(ctx, db);
       const cpu = process.cpuUsage(cpuBefore);
+      const backendAfter = processCpuMicros(ctx.backendPid);
+      const backend =
+        backendBefore !== undefined && backendAfter !== undefined
+          ? `, backend ${((backendAfter - backendBefore) / variant.events).toFixed(1)} µs`
+          : '';
       const rate = ((variant.events - 1) / timing.firstToLastMs) * 1000;
       rates.get(variant.name)!.push(rate);
       if (checkpointWrites !== undefined) {
@@ -210,7 +219,7 @@ async function throughput(ctx: Context): Promise<void> {
         ]);
       }
       process.stderr.write(
-        `  run ${repeat}/${REPEATS} ${variant.name}: ${fmt(rate)} events/s, this process ${((cpu.user + cpu.system) / variant.events).toFixed(1)} µs CPU per event (backlog writes included)\n`,
+        `  run ${repeat}/${REPEATS} ${variant.name}: ${fmt(rate)} events/s, this process ${((cpu.user + cpu.system) / variant.events).toFixed(1)} µs${backend} CPU per event (backlog writes included)\n`,
       );
       await db.dropDatabase();
     }
@@ -232,6 +241,23 @@ async function throughput(ctx: Context): Promise<void> {
     );
   }
 }
+
+/** User + system CPU time of a local process in µs, from /proc (undefined elsewhere). */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (!pid) {
+    return undefined;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TICKS = 100;
 
 /** Writes at a steady rate (batches every 10 ms) and reports end-to-end latency percentiles. */
 async function latency(ctx: Context): Promise<void> {
@@ -338,12 +364,19 @@ async function drainMemory(ctx: Pick<Context, 'client' | 'relay' | 'dbPrefix'>):
   );
 }
 
-async function benchBackend(label: string, uri: string): Promise<void> {
+async function benchBackend(label: string, uri: string, backendPid?: number): Promise<void> {
   const stamp = Date.now().toString(36);
   const client = await new MongoClient(uri).connect();
   const relay = await RelayHarness.start(uri, `bench_e2e_meta_${stamp}`);
   const receiver = await startReceiverProcess();
-  const ctx: Context = { client, relay, receiver, dbPrefix: `bench_e2e_${stamp}`, run: 0 };
+  const ctx: Context = {
+    client,
+    backendPid,
+    relay,
+    receiver,
+    dbPrefix: `bench_e2e_${stamp}`,
+    run: 0,
+  };
   console.log(
     `\n## ${label}: ${fmt(EVENTS)} events per run, ${REPEATS} interleaved runs, concurrency ${CONCURRENCY} (node ${process.version})`,
   );
@@ -382,7 +415,11 @@ async function main(): Promise<void> {
       emulator = await startEmulatorProcess({
         oplogSize: Math.max(300_000, Math.round(DRAIN_EVENTS * 1.5)),
       });
-      await benchBackend('embedded backend (emulator, its own process)', emulator.uri);
+      await benchBackend(
+        'embedded backend (emulator, its own process)',
+        emulator.uri,
+        emulator.pid,
+      );
     } finally {
       await emulator?.stop();
     }

@@ -1,10 +1,10 @@
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MongooseModule, getConnectionToken } from '@nestjs/mongoose';
-import type { CommandStartedEvent, Timestamp } from 'mongodb';
-import type { Connection } from 'mongoose';
+import { MongooseModule } from '@nestjs/mongoose';
+import type { Timestamp } from 'mongodb';
 import {
   ChangeHandler,
+  CheckpointsRepository,
   ChangeRelayModule,
   RelaySupervisor,
   SubscriptionsRepository,
@@ -96,19 +96,21 @@ class NoopHandler implements EventHandler {
 
 /**
  * Change Relay as a service embeds it: MongooseModule + ChangeRelayModule (supervisor, leases,
- * workers with their delivery engines, checkpoints, metrics recorder), booted with Nest. The
- * connection monitors commands so checkpoint writes can be counted.
+ * workers with their delivery engines, checkpoints, metrics recorder), booted with Nest.
+ * Checkpoint writes are counted by wrapping the repository's `save` (one call, one write), not
+ * by command monitoring: a monitored connection decodes every reply a second time for its
+ * events, which would charge the relay a cost the raw loop does not pay.
  */
 export class RelayHarness {
   private checkpointWrites = 0;
 
   private constructor(private readonly app: INestApplicationContext) {
-    const client = app.get<Connection>(getConnectionToken()).getClient();
-    client.on('commandStarted', (event: CommandStartedEvent) => {
-      if (event.commandName === 'update' && event.command.update === 'checkpoints') {
-        this.checkpointWrites += 1;
-      }
-    });
+    const checkpoints = app.get(CheckpointsRepository);
+    const save = checkpoints.save.bind(checkpoints);
+    checkpoints.save = (...args) => {
+      this.checkpointWrites += 1;
+      return save(...args);
+    };
   }
 
   static async start(
@@ -118,7 +120,7 @@ export class RelayHarness {
   ): Promise<RelayHarness> {
     @Module({
       imports: [
-        MongooseModule.forRoot(uri, { dbName: metaDb, monitorCommands: true }),
+        MongooseModule.forRoot(uri, { dbName: metaDb }),
         ChangeRelayModule.forRoot({
           instanceId: 'bench-e2e',
           serviceName: 'bench',
