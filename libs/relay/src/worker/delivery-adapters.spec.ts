@@ -7,6 +7,8 @@ import { engineHandlerFor } from './delivery-adapters';
 
 function event(orderId: string, n: number): DeliveryEvent<RawChangeEvent> {
   return {
+    seq: n,
+    receivedAt: 0,
     token: { _data: `82${n}` },
     key: `{"_id":${n}}`,
     attempt: 1,
@@ -17,7 +19,7 @@ function event(orderId: string, n: number): DeliveryEvent<RawChangeEvent> {
       documentKey: { _id: n },
       fullDocument: { _id: n, orderId },
     },
-  } as DeliveryEvent<RawChangeEvent>;
+  };
 }
 
 /** An engine context that counts how often its signal is read. */
