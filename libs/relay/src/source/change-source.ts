@@ -41,7 +41,7 @@ export class ChangeSource implements WorkerSource {
   private readonly queue: ReadAheadQueue<SourceItem<RawChangeEvent>>;
 
   constructor(private readonly options: ChangeSourceOptions) {
-    this.queue = new ReadAheadQueue(Number(process.env.XRA ?? Math.max(1, options.batchSize)), () => this.read());
+    this.queue = new ReadAheadQueue(Math.max(1, options.batchSize), () => this.read());
   }
 
   /** Opens the stream (lazily: the first getMore/aggregate runs on the first `next()`). */
