@@ -330,6 +330,150 @@ describe('Event journal and process analytics (orders → inventory → shipping
     }
   });
 
+  it('journals a dead-letter replay, and a process failed at shipping turns Success once its replay delivered', async () => {
+    // Three of the ten failed orders are fixed at shipping; a fourth still fails when replayed.
+    const [fixed, ...others] = [...FAILING];
+    const REPLAYED = new Set([fixed, others[0], others[1]]);
+    const stillBroken = others[2];
+    receiver.clearRules();
+    receiver.respondWith({
+      status: 400,
+      when: (r) => FAILING.has(orderOf(r)) && !REPLAYED.has(orderOf(r)),
+    });
+    receiver.respondWith({ status: 503, when: (r) => UNFINISHED.has(orderOf(r)) });
+
+    const letters = await server.api.http
+      .get('/api/v1/dead-letters?subscription=reservations-to-shipping&status=pending&limit=100')
+      .expect(200);
+    const idOf = new Map<string, string>(
+      (letters.body.items as { id: string; event: { fullDocument: { orderId: string } } }[]).map(
+        (entry) => [entry.event.fullDocument.orderId, entry.id],
+      ),
+    );
+    expect([...idOf.keys()].sort()).toEqual([...FAILING].sort());
+
+    // One entry on its own, three in a job, as an operator would.
+    const single = await server.api.http
+      .post(`/api/v1/dead-letters/${encodeURIComponent(idOf.get(fixed)!)}/replay`)
+      .expect(202);
+    const batch = await server.api.http
+      .post('/api/v1/dead-letters/replay')
+      .send({
+        subscription: 'reservations-to-shipping',
+        ids: [others[0], others[1], stillBroken].map((id) => idOf.get(id)!),
+      })
+      .expect(202);
+    const finished = async (jobId: string) =>
+      waitFor(
+        async () => {
+          const job = await server.api.http
+            .get(`/api/v1/dead-letters/replays/${jobId}`)
+            .expect(200);
+          return job.body.state === 'done' && job.body;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, description: `replay job ${jobId} done` },
+      );
+    expect(await finished(single.body.id)).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
+    expect(await finished(batch.body.id)).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
+
+    // The journal records each replay as its own record of the same event, after the failure.
+    const replays = await waitFor(
+      async () => {
+        const found = await journal()
+          .find({ _id: { $regex: /\|replay\|/ } })
+          .toArray();
+        return found.length === 4 && found;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: 'four replay records' },
+    );
+    expect(replays.map((r) => [r.correlationId, r.outcome]).sort()).toEqual(
+      [...[...REPLAYED].map((id) => [id, 'replayed']), [stillBroken, 'failed']].sort(),
+    );
+
+    // Processes: judged by each event's latest outcome.
+    const page = await waitFor(
+      async () => {
+        const body = (
+          await server.api.http.get('/api/v1/analytics/processes?range=1h&limit=1000').expect(200)
+        ).body as { summary: Record<string, unknown>; processes: ProcessBody[] };
+        return body.summary.success === 188 && body;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, description: '188 successful processes' },
+    );
+    expect(page.summary).toMatchObject({ total: 200, success: 188, failed: 7, inProgress: 5 });
+    const byId = new Map(page.processes.map((p) => [p.correlationId, p]));
+    const records = await journal().find({}).toArray();
+    for (const id of REPLAYED) {
+      const own = records.filter((r) => r.correlationId === id);
+      const start = Math.min(...own.map((r) => (r.changedAt ?? r.receivedAt).getTime()));
+      const end = Math.max(...own.map((r) => r.completedAt!.getTime()));
+      expect(byId.get(id)).toMatchObject({
+        correlationId: id,
+        status: 'Success',
+        sequence: SEQUENCE,
+        eventCount: 2,
+        delivered: 2,
+        failed: 0,
+        pending: 0,
+        replayed: 1,
+        durationMs: end - start,
+        end: new Date(end).toISOString(),
+      });
+    }
+    expect(byId.get(stillBroken)).toMatchObject({
+      status: 'Failed',
+      eventCount: 2,
+      delivered: 1,
+      failed: 1,
+      replayed: 0,
+    });
+    const failed = await server.api.http
+      .get('/api/v1/analytics/processes?range=1h&status=failed&limit=1000')
+      .expect(200);
+    expect(failed.body.processes.map((p: ProcessBody) => p.correlationId).sort()).toEqual(
+      [...FAILING].filter((id) => !REPLAYED.has(id)).sort(),
+    );
+
+    // The timeline shows the failure and the replay.
+    const timeline = await server.api.http.get(`/api/v1/analytics/processes/${fixed}`).expect(200);
+    expect(timeline.body.process).toMatchObject({ status: 'Success', replayed: 1 });
+    expect(
+      timeline.body.events.map((e: Record<string, unknown>) => [e.service, e.outcome, e.replay]),
+    ).toEqual([
+      ['inventory', 'delivered', false],
+      ['shipping', 'dead-lettered', false],
+      ['shipping', 'replayed', true],
+    ]);
+    expect(timeline.body.events[2].eventId).toBe(timeline.body.events[1].eventId);
+    const { data, errors } = await server.api.graphql(`{
+      analyticsProcess(correlationId: "${stillBroken}") {
+        process { status delivered failed replayed }
+        events { service outcome replay }
+      }
+    }`);
+    expect(errors).toBeUndefined();
+    expect(data.analyticsProcess).toEqual({
+      process: { status: 'Failed', delivered: 1, failed: 1, replayed: 0 },
+      events: [
+        { service: 'inventory', outcome: 'delivered', replay: false },
+        { service: 'shipping', outcome: 'dead-lettered', replay: false },
+        { service: 'shipping', outcome: 'failed', replay: true },
+      ],
+    });
+
+    // The shipping edge: each event once, by its latest outcome.
+    const interactions = await server.api.http
+      .get('/api/v1/analytics/interactions?range=24h')
+      .expect(200);
+    expect(interactions.body.edges[1]).toMatchObject({
+      sourceService: 'inventory',
+      service: 'shipping',
+      count: 195,
+      failed: 7,
+      successRate: 188 / 195,
+    });
+  });
+
   it('counts journal drops in /metrics', async () => {
     const metrics = await server.api.http.get('/metrics').expect(200);
     expect(metrics.text).toContain('# TYPE change_relay_journal_records_dropped_total counter');
