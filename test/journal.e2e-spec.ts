@@ -7,6 +7,7 @@ import {
   sharedBackendUri,
   uniqueDbName,
   waitFor,
+  withToken,
 } from '@app/testing';
 import { InventoryModule } from '../apps/inventory-service/src/inventory.module';
 import { startRelay, type RelayServer } from './support/relay-server';
@@ -472,6 +473,153 @@ describe('Event journal and process analytics (orders → inventory → shipping
       failed: 7,
       successRate: 188 / 195,
     });
+  });
+
+  it('shows a service-scoped token only its services’ processes, timelines and interactions', async () => {
+    // Billing journals its invoices: one process of billing alone, one joining order-000.
+    await server.api
+      .createSubscription({
+        name: 'invoices-to-billing',
+        serviceName: 'billing',
+        source: {
+          database: shopDb,
+          collections: ['invoices'],
+          operationTypes: ['insert'],
+          ownerService: 'accounting',
+        },
+        handler: { type: 'provider', name: 'log' },
+        journal: { enabled: true, fields: { invoiced: 'fullDocument.amount' } },
+        correlation: { idPath: 'fullDocument.orderId' },
+      })
+      .expect(201);
+    await server.api.http.get('/api/v1/subscriptions/invoices-to-billing/status').expect(200);
+    // A new subscription starts where it was created: nothing written after that is missed.
+    const invoices = client.db(shopDb).collection('invoices');
+    await invoices.insertOne({ orderId: 'invoice-only', amount: 99 });
+    await invoices.insertOne({ orderId: orderId(0), amount: 10 });
+    await waitFor(async () => (await journal().countDocuments({ service: 'billing' })) === 2, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'the two billing records',
+    });
+
+    const mint = async (service: string) =>
+      (
+        await server.api.http
+          .post('/api/v1/tokens')
+          .send({ name: `${service}-analyst`, role: 'viewer', services: [service] })
+          .expect(201)
+      ).body.token as string;
+    const shipping = withToken(server.app, await mint('shipping'));
+    const billing = withToken(server.app, await mint('billing'));
+    const gql = async (as: typeof shipping, query: string) =>
+      (await as.post('/graphql').send({ query }).expect(200)).body as {
+        data: Record<string, any> | null;
+        errors?: { extensions?: { code?: string } }[];
+      };
+
+    // Shipping sees its own event of every process, nothing of inventory's or billing's.
+    const mine = await shipping.get('/api/v1/analytics/processes?range=1h&limit=1000').expect(200);
+    expect(mine.body.summary).toMatchObject({
+      total: 200,
+      success: 188,
+      failed: 7,
+      inProgress: 5,
+      businessValues: {},
+    });
+    for (const process of mine.body.processes as ProcessBody[]) {
+      expect(process).toMatchObject({
+        sequence: 'shipping:insert:reservations',
+        eventCount: 1,
+        services: ['inventory', 'shipping'],
+        collections: ['reservations'],
+        businessValues: {},
+      });
+    }
+    const text = JSON.stringify(mine.body);
+    for (const foreign of ['billing', 'invoice', 'accounting', 'orderTotal', 'invoiced']) {
+      expect(text).not.toContain(foreign);
+    }
+    const notFound = await shipping.get('/api/v1/analytics/processes/no-such-process').expect(404);
+    const billingOnly = await shipping.get('/api/v1/analytics/processes/invoice-only').expect(404);
+    // The same answer as for an id that does not exist: the process is not confirmed.
+    expect(billingOnly.body).toEqual({
+      ...notFound.body,
+      message: notFound.body.message.replace('no-such-process', 'invoice-only'),
+    });
+    const shared = await shipping.get(`/api/v1/analytics/processes/${orderId(0)}`).expect(200);
+    expect(shared.body.process).toMatchObject({
+      eventCount: 1,
+      services: ['inventory', 'shipping'],
+    });
+    expect(shared.body.events.map((e: Record<string, unknown>) => e.service)).toEqual(['shipping']);
+    const ofBilling = await shipping
+      .get('/api/v1/analytics/processes?range=1h&service=billing')
+      .expect(200);
+    expect(ofBilling.body.summary.total).toBe(0);
+    const edges = await shipping.get('/api/v1/analytics/interactions?range=24h').expect(200);
+    expect(edges.body.edges).toEqual([
+      expect.objectContaining({ sourceService: 'inventory', service: 'shipping', count: 195 }),
+    ]);
+    expect(edges.body.nodes).toEqual([
+      { service: 'inventory', handled: 0, emitted: 195 },
+      { service: 'shipping', handled: 195, emitted: 0 },
+    ]);
+    const viaGraphql = await gql(
+      shipping,
+      `{
+        analyticsProcesses(range: "1h", limit: 1000) { summary { total } processes { services sequence } }
+        analyticsInteractions(range: "24h") { nodes { service } edges { service } }
+      }`,
+    );
+    expect(viaGraphql.errors).toBeUndefined();
+    expect(viaGraphql.data!.analyticsProcesses.summary.total).toBe(200);
+    expect(JSON.stringify(viaGraphql.data)).not.toContain('billing');
+    expect(viaGraphql.data!.analyticsInteractions).toEqual({
+      nodes: [{ service: 'inventory' }, { service: 'shipping' }],
+      edges: [{ service: 'shipping' }],
+    });
+    const hidden = await gql(
+      shipping,
+      '{ analyticsProcess(correlationId: "invoice-only") { events { service } } }',
+    );
+    expect(hidden.data).toBeNull();
+    expect(hidden.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+
+    // Billing, the other way round: its two processes, none of shipping's failures.
+    const theirs = await billing.get('/api/v1/analytics/processes?range=1h&limit=1000').expect(200);
+    expect(
+      (theirs.body.processes as ProcessBody[])
+        .map((p) => [p.correlationId, p.services, p.eventCount])
+        .sort(),
+    ).toEqual(
+      [
+        ['invoice-only', ['accounting', 'billing'], 1],
+        [orderId(0), ['accounting', 'billing'], 1],
+      ].sort(),
+    );
+    expect(theirs.body.summary).toMatchObject({ total: 2, success: 2, failed: 0 });
+    const failedAtShipping = [...FAILING].at(-1)!;
+    await billing.get(`/api/v1/analytics/processes/${failedAtShipping}`).expect(404);
+    const theirEdges = await billing.get('/api/v1/analytics/interactions?range=24h').expect(200);
+    expect(theirEdges.body.edges).toEqual([
+      expect.objectContaining({ sourceService: 'accounting', service: 'billing', count: 2 }),
+    ]);
+    const theirTimeline = await gql(
+      billing,
+      `{ analyticsProcess(correlationId: "${orderId(0)}") { process { services } events { service } } }`,
+    );
+    expect(theirTimeline.data!.analyticsProcess).toEqual({
+      process: { services: ['accounting', 'billing'] },
+      events: [{ service: 'billing' }],
+    });
+
+    // The journal through SQL is scoped the same way.
+    const rows = await shipping
+      .post('/api/v1/sql')
+      .send({ sql: 'SELECT service_name FROM CHANGE_STREAM_EVENTS() GROUP BY service_name' })
+      .expect(200);
+    expect(rows.body[0].rows).toEqual([['shipping']]);
   });
 
   it('counts journal drops in /metrics', async () => {
