@@ -291,4 +291,30 @@ describe(JournalAnalyticsRepository.name, () => {
       },
     ]);
   });
+
+  it('keeps a replayed event at its place in the sequence (events of one change time by first receipt)', async () => {
+    // Inserted last, so the figures above do not count it.
+    const at = T0 + 6_000;
+    const shipping = record('rep-3', 'shipping', 'dead-lettered', at, at + 100);
+    const inventory = record('rep-3', 'inventory', 'delivered', at, at + 200, {
+      receivedAt: new Date(at + 50),
+    });
+    await runtime.connection
+      .db!.collection<JournalRecord>(JOURNAL_COLLECTION)
+      .insertMany([shipping, inventory, replayOf(shipping, 'replayed', at + 9_000, at + 9_100)]);
+    const { processes } = await analytics.processes({
+      since,
+      now: NOW,
+      limit: 10,
+      correlationId: 'rep-3',
+    });
+    expect(processes).toEqual([
+      expect.objectContaining({
+        status: 'Success',
+        sequence: 'shipping:insert:reservations -> inventory:insert:orders',
+        replayed: 1,
+        durationMs: 9_100,
+      }),
+    ]);
+  });
 });

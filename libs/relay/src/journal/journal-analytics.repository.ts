@@ -54,9 +54,15 @@ function latestPerEvent(match: Stage): Stage[] {
       $group: {
         _id: { subscription: '$subscription', eventId: '$eventId' },
         latest: { $last: '$$ROOT' },
+        // The event's first receipt: it keeps its place in the sequence when replayed later.
+        firstReceivedAt: { $min: '$receivedAt' },
       },
     },
-    { $replaceRoot: { newRoot: '$latest' } },
+    {
+      $replaceRoot: {
+        newRoot: { $mergeObjects: ['$latest', { firstReceivedAt: '$firstReceivedAt' }] },
+      },
+    },
   ];
 }
 
@@ -100,7 +106,7 @@ export class JournalAnalyticsRepository {
           fieldPairs: { $objectToArray: { $ifNull: ['$fields', {}] } },
         },
       },
-      { $sort: { at: 1, receivedAt: 1, _id: 1 } },
+      { $sort: { at: 1, firstReceivedAt: 1, _id: 1 } },
       {
         $group: {
           _id: '$correlationId',
