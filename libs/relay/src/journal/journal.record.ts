@@ -40,6 +40,14 @@ export interface PendingEntry {
   hadPending: boolean;
 }
 
+/** The `…|replay|<ms>` tail of a replay record's id (see `JournalRecord._id`). */
+const REPLAY_ID_TAIL = /\|replay\|\d+$/;
+
+/** Whether a record journals a dead-letter replay (rather than the event's handling from the stream). */
+export function isReplayRecord(record: Pick<JournalRecord, '_id'>): boolean {
+  return REPLAY_ID_TAIL.test(record._id);
+}
+
 /** Builds the stored record of a handled event (at flush time). */
 export function toRecord(entry: PendingEntry): JournalRecord {
   const { subscription, payload } = entry;
