@@ -36,6 +36,8 @@ interface Target {
   url: URL;
   /** Path and query of the URL: what each request asks for. */
   path: string;
+  /** Basic credentials of a URL written `user:password@host` (node:http sent them too). */
+  authorization: string | undefined;
   pool: Pool;
 }
 
@@ -66,6 +68,12 @@ function targetFor(url: string | URL, policy: WebhookTargetPolicy): Target {
   const target: Target = {
     url: parsed,
     path: `${parsed.pathname}${parsed.search}`,
+    authorization:
+      parsed.username || parsed.password
+        ? `Basic ${Buffer.from(
+            `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`,
+          ).toString('base64')}`
+        : undefined,
     pool: new Pool(parsed.origin, {
       connect: { lookup: policy.lookupFor(parsed) },
       keepAliveTimeout: IDLE_SOCKET_MS,
@@ -101,7 +109,9 @@ export async function postWebhook(
     const response = await target.pool.request({
       method: 'POST',
       path: target.path,
-      headers: post.headers,
+      headers: target.authorization
+        ? { authorization: target.authorization, ...post.headers }
+        : post.headers,
       body: post.body,
       signal,
       headersTimeout: timeout,
