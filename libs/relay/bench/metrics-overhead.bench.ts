@@ -18,7 +18,7 @@
  * almost nothing, so its share is larger; it bounds what the recorder could cost a relay that
  * did nothing else.
  *
- * E2E_EVENTS (20000 per drain), E2E_REPS (7 pairs), EVENTS (100000 per engine-only run),
+ * E2E_EVENTS (20000 per drain), E2E_REPS (9 pairs), EVENTS (100000 per engine-only run),
  * REPS (11), ORDERING (key), CONCURRENCY (16), BENCH_ENGINE_ONLY=0 skips the engine-only part.
  */
 import 'reflect-metadata';
@@ -48,7 +48,7 @@ const ORDERING = (process.env.ORDERING ?? 'key') as 'key' | 'strict' | 'none';
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const KEYS = 1_000;
 const E2E_EVENTS = Number(process.env.E2E_EVENTS ?? 20_000);
-const E2E_REPS = Number(process.env.E2E_REPS ?? 7);
+const E2E_REPS = Number(process.env.E2E_REPS ?? 9);
 const MAX_OVERHEAD = 0.05;
 
 /** Change events as a change stream returns them, made up front so the source costs nothing. */
