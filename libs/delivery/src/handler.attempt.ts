@@ -1,4 +1,4 @@
-import type { DeliveryEvent, Handler, HandlerContext } from './delivery.types';
+import type { AbortSource, DeliveryEvent, Handler, HandlerContext } from './delivery.types';
 import type { EngineClock } from './engine.clock';
 
 /**
@@ -6,34 +6,65 @@ import type { EngineClock } from './engine.clock';
  * `signal`: most handlers never do, and creating one per call is a measurable cost at
  * hundreds of thousands of events per second.
  */
-export class AttemptContext implements HandlerContext {
+export class AttemptContext implements HandlerContext, AbortSource {
   /** Engine clock time after which the attempt times out (Infinity: no timeout). */
   deadline = Infinity;
   /** Set by `runAttempt`: settles the attempt as failed when it is aborted from outside. */
   onAbort: ((reason: unknown) => void) | undefined;
   private controller: AbortController | undefined;
   private abortReason: unknown = undefined;
-  private aborted = false;
+  private isAborted = false;
+  /** Listeners added through `abortSource` (not through `signal`). */
+  private listeners: Array<() => void> | undefined;
 
   constructor(readonly attempt: number) {}
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.aborted) {
+      if (this.isAborted) {
         this.controller.abort(this.abortReason);
       }
     }
     return this.controller.signal;
   }
 
+  /** The context itself: its `abort` events are the attempt's. */
+  get abortSource(): AbortSource {
+    return this;
+  }
+
+  get aborted(): boolean {
+    return this.isAborted;
+  }
+
+  get reason(): unknown {
+    return this.abortReason;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.isAborted) {
+      (this.listeners ??= []).push(listener);
+    }
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const index = this.listeners?.indexOf(listener) ?? -1;
+    if (index >= 0) {
+      this.listeners!.splice(index, 1);
+    }
+  }
+
   abort(reason: unknown): void {
-    if (this.aborted) {
+    if (this.isAborted) {
       return;
     }
-    this.aborted = true;
+    this.isAborted = true;
     this.abortReason = reason;
     this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    listeners?.forEach((listener) => listener());
     this.onAbort?.(reason);
   }
 }

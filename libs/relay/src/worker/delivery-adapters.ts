@@ -52,7 +52,7 @@ export function engineHandlerFor(
  * Own getters (not a class) so a handler that spreads its context still gets both.
  */
 function handlerContextOf(
-  engine: Pick<HandlerContext, 'signal' | 'attempt'>,
+  engine: Pick<HandlerContext, 'signal' | 'attempt' | 'abortSource'>,
   subscription: Subscription,
   events: readonly DeliveryEvent<RawChangeEvent>[],
   envelopes: readonly ChangeEventEnvelope[],
@@ -64,6 +64,7 @@ function handlerContextOf(
       return engine.signal;
     },
     attempt: engine.attempt,
+    abortSource: engine.abortSource,
     subscription,
     get correlationIds() {
       correlationIds ??= events.map(

@@ -141,6 +141,34 @@ describe(WebhookHandler.name, () => {
     await expect(sending).rejects.toBeInstanceOf(WebhookDeliveryError);
   });
 
+  it('stops when the engine aborts the attempt through its abort source, without a signal', async () => {
+    receiver.respondWith({ status: 200, delayMs: 5_000 });
+    const subscription = subscriptionFor();
+    const listeners: Array<() => void> = [];
+    const source = {
+      aborted: false,
+      reason: undefined as unknown,
+      addEventListener: (_type: 'abort', listener: () => void) => void listeners.push(listener),
+      removeEventListener: (_type: 'abort', listener: () => void) =>
+        void listeners.splice(listeners.indexOf(listener), 1),
+    };
+    const startedAt = Date.now();
+    const sending = handler.handleBatch([envelope(subscription, 1)], {
+      get signal(): AbortSignal {
+        throw new Error('the signal was read: an AbortController per request');
+      },
+      abortSource: source,
+      attempt: 1,
+      subscription,
+    });
+    await receiver.waitForRequests(1);
+    source.aborted = true;
+    source.reason = new Error('engine stopped');
+    listeners.forEach((listener) => listener());
+    await expect(sending).rejects.toBeInstanceOf(WebhookDeliveryError);
+    expect(Date.now() - startedAt).toBeLessThan(4_000);
+  });
+
   it('retries network errors', async () => {
     const subscription = subscriptionFor();
     await receiver.close();

@@ -2,7 +2,7 @@ import type { ChangeEventEnvelope } from '../change-event.envelope';
 import { ChangeHandler } from '../change-handler.decorator';
 import type { BatchEventHandler, HandlerContext } from '../handler.types';
 import { Optional } from '@nestjs/common';
-import { NonRetryableError } from '@app/delivery';
+import { NonRetryableError, type AbortSource } from '@app/delivery';
 import { traceparentOf } from '../../journal/journal.correlation';
 import { SecretCipher, SecretCipherError } from '../../secrets/secret-cipher';
 import { WebhookDeliveryError, WebhookRejectedError, isRetryableStatus } from './webhook.errors';
@@ -60,7 +60,8 @@ export class WebhookHandler implements BatchEventHandler {
         message.body,
       );
     }
-    const signal = ctx.signal;
+    // The engine's abort source when there is one: no AbortController per request.
+    const signal = ctx.abortSource ?? ctx.signal;
 
     let answer: WebhookAnswer;
     try {
@@ -124,7 +125,7 @@ export class WebhookHandler implements BatchEventHandler {
 }
 
 /** Duck-typed: errors of the HTTP client and of abort signals. */
-function describeFetchError(error: unknown, signal: AbortSignal): string {
+function describeFetchError(error: unknown, signal: AbortSource): string {
   if (
     signal.aborted &&
     (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError'

@@ -1,11 +1,12 @@
 import { Pool } from 'undici';
+import type { AbortSource } from '@app/delivery';
 import type { WebhookTargetPolicy } from './webhook-target.policy';
 
 export interface WebhookPost {
   headers: Record<string, string>;
   body: string;
-  /** Aborts the request (the engine's attempt timeout, a stop). */
-  signal: AbortSignal;
+  /** Aborts the request (the engine's attempt timeout, a stop): a signal or an abort source. */
+  signal: AbortSignal | AbortSource;
   /**
    * The subscription's own timeout: for the answer's status and headers, then for each gap
    * while its body arrives; 0 or absent: none.
@@ -113,7 +114,8 @@ export async function postWebhook(
         ? { authorization: target.authorization, ...post.headers }
         : post.headers,
       body: post.body,
-      signal,
+      // undici listens to anything with addEventListener('abort') and `aborted`/`reason`.
+      signal: signal,
       headersTimeout: timeout,
       bodyTimeout: timeout,
     });
@@ -143,7 +145,11 @@ export async function postWebhook(
 }
 
 /** undici's timeouts and aborts as the errors callers know (TimeoutError, the abort reason). */
-function transportError(error: unknown, signal: AbortSignal, timeoutMs: number): unknown {
+function transportError(
+  error: unknown,
+  signal: AbortSignal | AbortSource,
+  timeoutMs: number,
+): unknown {
   if (signal.aborted) {
     return abortError(signal.reason);
   }

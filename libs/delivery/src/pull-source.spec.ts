@@ -1,4 +1,5 @@
 import { DeliveryEngine } from './delivery.engine';
+import { HandlerTimeoutError } from './delivery.errors';
 import type { PullSource, SourceItem } from './delivery.types';
 
 /**
@@ -75,5 +76,37 @@ describe('a pull source with ready()', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(engine.stats().inFlight).toBe(2);
     engine.stop();
+  });
+});
+
+describe('a handler context as an abort source', () => {
+  it('tells its listeners when the attempt times out, with the timeout as its reason', async () => {
+    const { source } = batchedSource([['a1']]);
+    let notified: unknown;
+    let failedWithAnotherError = false;
+    const engine = new DeliveryEngine<string>({
+      source,
+      handler: (_events, ctx) =>
+        new Promise<void>((_resolve, reject) => {
+          const abortSource = ctx.abortSource!;
+          abortSource.addEventListener('abort', () => {
+            notified = abortSource.reason;
+            reject(new Error('aborted', { cause: abortSource.reason }));
+          });
+        }),
+      deadLetter: async () => undefined,
+      onCheckpoint: async () => undefined,
+      options: { timeoutMs: 20, retry: { maxAttempts: 1 } },
+      hooks: {
+        attemptFailed: (_events, info) => {
+          failedWithAnotherError = info.error !== notified;
+        },
+      },
+    });
+    engine.start();
+    await engine.sourceDone;
+    await engine.drain(5_000);
+    expect(notified).toBeInstanceOf(HandlerTimeoutError);
+    expect(failedWithAnotherError).toBe(false);
   });
 });
