@@ -31,7 +31,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { readFileSync } from 'node:fs';
-import { calculateObjectSize } from 'bson';
+import { EJSON, calculateObjectSize } from 'bson';
 import { MongoClient, type Timestamp } from 'mongodb';
 import {
   ChangeHandler,
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
     );
     const sample = await journal.findOne({});
     if (sample) {
-      console.log(`journal record size (BSON): ${calculateObjectSize(sample)} bytes`);
+      console.log(`journal record size (BSON): ${calculateObjectSize(sample)} bytes: ${EJSON.stringify(sample)}`);
     }
     await app.close();
     if (!cpuOk) {

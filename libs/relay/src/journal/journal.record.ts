@@ -8,19 +8,6 @@ import type { JournalError, JournalOutcome, JournalRecord } from './journal.type
 const HOUR_MS = 3_600_000;
 
 /**
- * BSON sizes the worker already computed for its buffer budget (`weigh`), so the journal does
- * not walk each event a second time. Weak: an entry goes with its event.
- */
-const knownSizes = new WeakMap<object, number>();
-
-/** The event's BSON size, remembered for its journal record. */
-export function weighEvent(event: RawChangeEvent): number {
-  const size = eventWeight(event);
-  knownSizes.set(event, size);
-  return size;
-}
-
-/**
  * What the hooks keep per handled event: references and numbers only. The record itself
  * (paths, correlation, BSON size) is built at flush time, off the delivery path.
  */
@@ -38,6 +25,11 @@ export interface PendingEntry {
   error: unknown;
   /** A pending record may exist for it: the final one replaces it. */
   hadPending: boolean;
+  /**
+   * The event's BSON size as the engine weighed it for its buffer budget (so the journal does
+   * not walk each event a second time); 0 when unknown (a replay): measured at flush time.
+   */
+  sizeBytes: number;
 }
 
 /** Builds the stored record of a handled event (at flush time). */
@@ -72,7 +64,7 @@ export function toRecord(entry: PendingEntry): JournalRecord {
     completedAt: entry.completedAt === null ? null : new Date(entry.completedAt),
     handlingMs: Math.max(0, entry.handlingMs),
     latencyMs: Math.max(0, completedMs - (changedMs ?? entry.receivedAt)),
-    sizeBytes: knownSizes.get(payload) ?? eventWeight(payload),
+    sizeBytes: entry.sizeBytes > 0 ? entry.sizeBytes : eventWeight(payload),
     fields,
     error: entry.error === undefined || entry.error === null ? null : journalError(entry.error),
     expireAt: new Date((entry.completedAt ?? entry.receivedAt) + retentionHours * HOUR_MS),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import { MongoNetworkError, MongoServerError } from 'mongodb';
 import type { Model } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
 import type { JournalRecordDocument } from './journal.schema';
@@ -17,28 +18,77 @@ export class JournalRepository {
   constructor(@InjectModel(RELAY_MODELS.journal) readonly model: Model<JournalRecordDocument>) {}
 
   /**
-   * One unordered bulk insert. A record whose `_id` is already there (an event redelivered
-   * after a crash) is skipped; any other failure rejects.
+   * Unordered `insert` commands (one per 8 MB of records at most). A record whose `_id` is
+   * already there (a pending record, or an event redelivered after a crash) replaces it; any
+   * other failure rejects.
+   *
+   * The `insert` command rather than `insertMany`: the driver's bulk API computes every
+   * document's BSON size (allocating its key lists) to split batches before serialising it
+   * again, the largest share of the journal's cost in the relay. Records are bounded from the
+   * sizes already known instead (`recordSizeBound`).
    */
   async insert(records: readonly JournalRecord[]): Promise<JournalInsertResult> {
-    if (records.length === 0) {
-      return { inserted: 0, duplicates: 0 };
+    const result: JournalInsertResult = { inserted: 0, duplicates: 0 };
+    let start = 0;
+    while (start < records.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < records.length && end - start < MAX_WRITE_BATCH) {
+        bytes += recordSizeBound(records[end]);
+        if (bytes > MAX_COMMAND_BYTES && end > start) {
+          break;
+        }
+        end += 1;
+      }
+      const batch = start === 0 && end === records.length ? records : records.slice(start, end);
+      const { inserted, duplicates } = await this.insertBatch(batch);
+      result.inserted += inserted;
+      result.duplicates += duplicates;
+      start = end;
     }
+    return result;
+  }
+
+  private async insertBatch(records: readonly JournalRecord[]): Promise<JournalInsertResult> {
+    const db = this.model.db.db;
+    if (!db) {
+      throw new Error('The metadata connection is not open');
+    }
+    const command = {
+      insert: this.model.collection.collectionName,
+      documents: records,
+      ordered: false,
+    };
+    // Retried once after a network error, as the driver retries a write (the same records
+    // again are duplicates, replaced).
+    let reply: InsertReply;
     try {
-      const result = await this.model.collection.insertMany(records as never[], {
-        ordered: false,
-      });
-      return { inserted: result.insertedCount, duplicates: 0 };
+      reply = await db.command(command);
     } catch (error) {
-      const duplicates = duplicateIndexes(error);
-      if (!duplicates) {
+      if (!(error instanceof MongoNetworkError)) {
         throw error;
       }
-      // Already there: a pending record (replaced by the outcome), or the same event journaled
-      // by an earlier owner before a crash (replaced by the latest outcome).
-      await this.replace(duplicates.map((index) => records[index]));
-      return { inserted: records.length - duplicates.length, duplicates: duplicates.length };
+      reply = await db.command(command);
     }
+    if (reply.writeConcernError) {
+      const { errmsg } = reply.writeConcernError;
+      throw new MongoServerError({
+        message: errmsg ?? 'write concern error',
+        ...reply.writeConcernError,
+      });
+    }
+    const errors = reply.writeErrors ?? [];
+    if (errors.length === 0) {
+      return { inserted: reply.n ?? records.length, duplicates: 0 };
+    }
+    if (!errors.every((entry) => entry.code === 11000 && typeof entry.index === 'number')) {
+      const first = errors.find((entry) => entry.code !== 11000) ?? errors[0];
+      throw new MongoServerError({ message: first.errmsg ?? 'journal insert failed', ...first });
+    }
+    // Already there: a pending record (replaced by the outcome), or the same event journaled
+    // by an earlier owner before a crash (replaced by the latest outcome).
+    await this.replace(errors.map((entry) => records[entry.index]));
+    return { inserted: records.length - errors.length, duplicates: errors.length };
   }
 
   /** Final records of events that may have a pending record: replace it (or insert). */
@@ -68,19 +118,32 @@ export class JournalRepository {
   }
 }
 
-/** The indexes of the records a bulk insert refused as duplicates, if that was its only error. */
-function duplicateIndexes(error: unknown): number[] | undefined {
-  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  const list = Array.isArray(writeErrors)
-    ? (writeErrors as { code?: unknown; index?: unknown }[])
-    : writeErrors
-      ? [writeErrors as { code?: unknown; index?: unknown }]
-      : [];
-  if (
-    list.length === 0 ||
-    !list.every((entry) => entry.code === 11000 && typeof entry.index === 'number')
-  ) {
-    return undefined;
+/** Well under MongoDB's 16 MB command document limit, and its 100,000 writes per batch. */
+const MAX_COMMAND_BYTES = 8 * 1024 * 1024;
+const MAX_WRITE_BATCH = 100_000;
+
+interface InsertReply {
+  n?: number;
+  writeErrors?: { index: number; code: number; errmsg?: string }[];
+  writeConcernError?: { code?: number; errmsg?: string };
+}
+
+/**
+ * An upper bound of a record's BSON size without walking it: its variable parts come from the
+ * change event (`sizeBytes`: its document key, ids and business field values are parts of it;
+ * a field may repeat one) or are short (names from the validated subscription), besides the
+ * error message.
+ */
+export function recordSizeBound(record: JournalRecord): number {
+  let fields = 0;
+  let names = 0;
+  for (const name in record.fields) {
+    fields += 1;
+    names += name.length;
   }
-  return list.map((entry) => entry.index as number);
+  return (
+    1_024 +
+    record.sizeBytes * (4 + fields) +
+    3 * (names + record._id.length + (record.error ? record.error.message.length : 0))
+  );
 }

@@ -24,6 +24,8 @@ interface InFlightEvent {
   lastDurationMs: number;
   lastError: unknown;
   pendingWritten: boolean;
+  /** BSON size as the engine weighed it. */
+  sizeBytes: number;
 }
 
 /** The unsettled events of one worker's engine, so long-running ones can be journaled pending. */
@@ -137,10 +139,11 @@ export class JournalWriter implements OnModuleDestroy {
         handlingMs,
         error,
         hadPending: entry.pendingWritten,
+        sizeBytes: entry.sizeBytes,
       });
     };
     return {
-      received: (event) => {
+      received: (event, weight) => {
         if (sampled(event.payload)) {
           inFlight.set(event.seq, {
             payload: event.payload,
@@ -149,6 +152,7 @@ export class JournalWriter implements OnModuleDestroy {
             lastDurationMs: 0,
             lastError: undefined,
             pendingWritten: false,
+            sizeBytes: weight ?? 0,
           });
         }
       },
@@ -206,6 +210,7 @@ export class JournalWriter implements OnModuleDestroy {
           handlingMs: outcome.status === 'failed' ? (failure?.durationMs ?? 0) : info.durationMs,
           error: outcome.status === 'failed' ? outcome.error : undefined,
           hadPending: false,
+          sizeBytes: 0,
         });
       },
     };
@@ -298,6 +303,7 @@ export class JournalWriter implements OnModuleDestroy {
             handlingMs: event.lastDurationMs,
             error: event.lastError,
             hadPending: false,
+            sizeBytes: event.sizeBytes,
           });
         }
       }
