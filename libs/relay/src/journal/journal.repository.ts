@@ -4,7 +4,7 @@ import { MongoNetworkError, MongoServerError } from 'mongodb';
 import type { Model } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
 import type { JournalRecordDocument } from './journal.schema';
-import type { JournalRecord } from './journal.types';
+import type { StoredJournalRecord } from './journal.types';
 
 /** What a bulk insert did: records stored, and ids already journaled (redeliveries). */
 export interface JournalInsertResult {
@@ -27,7 +27,7 @@ export class JournalRepository {
    * again, the largest share of the journal's cost in the relay. Records are bounded from the
    * sizes already known instead (`recordSizeBound`).
    */
-  async insert(records: readonly JournalRecord[]): Promise<JournalInsertResult> {
+  async insert(records: readonly StoredJournalRecord[]): Promise<JournalInsertResult> {
     const result: JournalInsertResult = { inserted: 0, duplicates: 0 };
     let start = 0;
     while (start < records.length) {
@@ -49,7 +49,7 @@ export class JournalRepository {
     return result;
   }
 
-  private async insertBatch(records: readonly JournalRecord[]): Promise<JournalInsertResult> {
+  private async insertBatch(records: readonly StoredJournalRecord[]): Promise<JournalInsertResult> {
     const db = this.model.db.db;
     if (!db) {
       throw new Error('The metadata connection is not open');
@@ -92,7 +92,7 @@ export class JournalRepository {
   }
 
   /** Final records of events that may have a pending record: replace it (or insert). */
-  async replace(records: readonly JournalRecord[]): Promise<void> {
+  async replace(records: readonly StoredJournalRecord[]): Promise<void> {
     if (records.length === 0) {
       return;
     }
@@ -105,7 +105,7 @@ export class JournalRepository {
   }
 
   /** Pending records: written only where no record is yet (never over a final one). */
-  async markPending(records: readonly JournalRecord[]): Promise<void> {
+  async markPending(records: readonly StoredJournalRecord[]): Promise<void> {
     if (records.length === 0) {
       return;
     }
@@ -134,7 +134,7 @@ interface InsertReply {
  * a field may repeat one) or are short (names from the validated subscription), besides the
  * error message.
  */
-export function recordSizeBound(record: JournalRecord): number {
+export function recordSizeBound(record: StoredJournalRecord): number {
   let fields = 0;
   let names = 0;
   for (const name in record.fields) {

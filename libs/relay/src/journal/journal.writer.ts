@@ -11,7 +11,7 @@ import type { Subscription } from '../subscriptions/subscription.types';
 import { correlationOf, inSample } from './journal.correlation';
 import { toRecord, type PendingEntry } from './journal.record';
 import { JournalRepository } from './journal.repository';
-import type { JournalOutcome, JournalRecord } from './journal.types';
+import type { JournalOutcome, StoredJournalRecord } from './journal.types';
 
 /** Why a record was not journaled. */
 export type JournalDropReason = 'buffer-full' | 'write-failed';
@@ -264,8 +264,8 @@ export class JournalWriter implements OnModuleDestroy {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.options.journalBatchSize);
       try {
-        const fresh: JournalRecord[] = [];
-        const replacing: JournalRecord[] = [];
+        const fresh: StoredJournalRecord[] = [];
+        const replacing: StoredJournalRecord[] = [];
         for (const entry of batch) {
           (entry.hadPending ? replacing : fresh).push(toRecord(entry));
         }
