@@ -17,6 +17,7 @@ import { asBadValue, compileFilter, mingoOptions } from '../query/mingo-options'
 import { BatchRequest, CursorBatch, MAX_BATCH_BYTES, ServerCursor } from '../cursors/server-cursor';
 import { buildChangeEvents, entryInScope } from './change-event-builder';
 import { ChangeStreamScope, ChangeStreamSpec } from './change-stream-options';
+import { entryPrefilter, type EntryPrefilter } from './entry-prefilter';
 
 /** mongod's await time for a tailable awaitData getMore sent without maxTimeMS. */
 const DEFAULT_AWAIT_MS = 1000;
@@ -46,6 +47,8 @@ export class ChangeStreamCursor implements ServerCursor {
    * events of a busy namespace fail them, as mongod filters its oplog scan before any stage.
    */
   private readonly filters: Query[] = [];
+  /** What those `$match` stages say about an oplog entry, tested before its event is built. */
+  private readonly entryTest: EntryPrefilter | undefined;
   /** The stages after them, run on the events that passed. */
   private readonly pipeline: Aggregator | undefined;
 
@@ -101,10 +104,15 @@ export class ChangeStreamCursor implements ServerCursor {
       this.lowWaterMark = highWaterMark(this.startTime);
     }
     let rest = stages;
+    const entryTests: EntryPrefilter[] = [];
     while (rest.length > 0 && isPlainMatch(rest[0])) {
       this.filters.push(compileFilter(rest[0].$match));
+      const test = entryPrefilter(rest[0].$match);
+      if (test) entryTests.push(test);
       rest = rest.slice(1);
     }
+    this.entryTest =
+      entryTests.length <= 1 ? entryTests[0] : (entry) => entryTests.every((test) => test(entry));
     // Events share stored documents; stages other than $match may modify their input in mingo.
     const needsCopies = rest.some((stage) => Object.keys(stage)[0] !== '$match');
     if (rest.length > 0) {
@@ -229,6 +237,7 @@ export class ChangeStreamCursor implements ServerCursor {
         this.seq += 1;
         lastPosition = entryPosition(entry);
         if (!entryInScope(entry, this.scope)) continue;
+        if (this.entryTest && !this.entryTest(entry)) continue;
         for (const built of buildChangeEvents(entry, this.scope, this.spec, this.engine)) {
           chunk.push(built.event);
           if (built.invalidates) invalidateAt = chunk.length - 1;
