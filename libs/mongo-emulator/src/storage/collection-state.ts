@@ -71,6 +71,7 @@ export class CollectionState {
     const uniques = this.uniqueIndexes;
     if (previous) for (const index of uniques) index.remove(previous, idKey);
     for (const index of uniques) index.add(doc, idKey);
+    for (const index of this.indexes) if (index.nextExpiryMs !== undefined) index.noteTtlDate(doc);
     this.docs.set(idKey, doc);
   }
 
