@@ -20,7 +20,8 @@
  * too, for information; it decides nothing.
  *
  * BENCH_BACKLOG (10000 events per run), BENCH_REPETITIONS (7 pairs), BENCH_CONCURRENCY (8),
- * BENCH_FIELDS (2 business fields journaled per event), BENCH_WARMUP (1 pair run first and not
+ * BENCH_FIELDS (2 business fields journaled per event), BENCH_SAMPLE_RATE (1: the journal's
+ * `sampleRate`; the events belong to 500 processes, sampled by correlation id), BENCH_WARMUP (1 pair run first and not
  * counted: JIT and emulator warm-up made the first runs slower), BENCH_EMULATOR_NODE_ARGS (node
  * flags for the emulator process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; profile the relay
  * with `node --cpu-prof` on this script), BENCH_ONLY_MODE (`off` or `on`: that mode only, to
@@ -36,6 +37,7 @@ import { MongoClient, type Timestamp } from 'mongodb';
 import {
   ChangeHandler,
   ChangeRelayModule,
+  inSample,
   JOURNAL_COLLECTION,
   JournalWriter,
   SubscriptionsRepository,
@@ -49,6 +51,8 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 7);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const FIELDS = Number(process.env.BENCH_FIELDS ?? 2);
+/** The journal's `sampleRate` (1: every event); sampling is by process (500 here). */
+const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 1);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 /** `off` or `on`: run that mode only (to profile it); no verdict. */
 const ONLY_MODE = process.env.BENCH_ONLY_MODE as 'off' | 'on' | undefined;
@@ -142,7 +146,7 @@ async function main(): Promise<void> {
     Array.from({ length: FIELDS }, (_, i) => [`f${i}`, `fullDocument.v${i}`]),
   );
   console.log(
-    `Journal overhead bench: ${REPETITIONS} × (off, on), ${BACKLOG.toLocaleString('en-US')} events per run, concurrency ${CONCURRENCY}, ${FIELDS} business fields`,
+    `Journal overhead bench: ${REPETITIONS} × (off, on), ${BACKLOG.toLocaleString('en-US')} events per run, concurrency ${CONCURRENCY}, ${FIELDS} business fields, sampleRate ${SAMPLE_RATE}`,
   );
 
   /** One run: a fresh collection's backlog drained by a new subscription. */
@@ -164,6 +168,10 @@ async function main(): Promise<void> {
       return stats.written + stats.dropped['buffer-full'] + stats.dropped['write-failed'];
     };
     const accountedBefore = accounted();
+    let journaled = 0;
+    for (let i = 0; i < BACKLOG; i++) {
+      journaled += inSample(`o-${i % 500}`, SAMPLE_RATE) ? 1 : 0;
+    }
     const finished = new Promise<void>((resolve) => waiters.set(name, resolve));
     const cpuBefore = process.cpuUsage();
     const backendBefore = processCpuMicros(emulator.pid);
@@ -176,7 +184,7 @@ async function main(): Promise<void> {
         startAtOperationTime: operationTime as Timestamp,
         ...(journalOn
           ? {
-              journal: { enabled: true, retentionHours: 24, sampleRate: 1, fields },
+              journal: { enabled: true, retentionHours: 24, sampleRate: SAMPLE_RATE, fields },
               correlation: { idPath: 'fullDocument.orderId' },
             }
           : {}),
@@ -188,11 +196,11 @@ async function main(): Promise<void> {
     if (journalOn) {
       // The journal's work is part of the drain: every record handed to the writer (the last
       // event settles just after its handler returned) and written.
-      while (accounted() + writer.stats().buffered < accountedBefore + BACKLOG) {
+      while (accounted() + writer.stats().buffered < accountedBefore + journaled) {
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
       await writer.flush();
-      if (accounted() - accountedBefore < BACKLOG) {
+      if (accounted() - accountedBefore < journaled) {
         throw new Error(`${name}: only ${accounted() - accountedBefore} journal records`);
       }
     }
@@ -268,7 +276,9 @@ async function main(): Promise<void> {
     );
     const sample = await journal.findOne({});
     if (sample) {
-      console.log(`journal record size (BSON): ${calculateObjectSize(sample)} bytes: ${EJSON.stringify(sample)}`);
+      console.log(
+        `journal record size (BSON): ${calculateObjectSize(sample)} bytes: ${EJSON.stringify(sample)}`,
+      );
     }
     await app.close();
     if (!cpuOk) {
