@@ -250,7 +250,7 @@ export class JournalWriter implements OnModuleDestroy {
 
   private push(entry: PendingEntry): void {
     if (this.buffer.length >= this.options.journalMaxBuffered) {
-      this.drop([entry], 'buffer-full');
+      this.drop(new Map([[entry.subscription, 1]]), 'buffer-full');
       return;
     }
     this.buffer.push(entry);
@@ -263,21 +263,24 @@ export class JournalWriter implements OnModuleDestroy {
     await this.writePending();
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.options.journalBatchSize);
+      const counts = perSubscription(batch);
       try {
         const fresh: StoredJournalRecord[] = [];
         const replacing: StoredJournalRecord[] = [];
         for (const entry of batch) {
           (entry.hadPending ? replacing : fresh).push(toRecord(entry));
         }
+        // The events are not needed while the records are written: let them go now.
+        batch.length = 0;
         const result = await this.repository.insert(fresh);
         await this.repository.replace(replacing);
         this.totals.written += result.inserted + replacing.length;
         this.totals.duplicates += result.duplicates;
-        for (const [entry, count] of perSubscription(batch)) {
-          this.writtenCounter.inc(labelsOf(entry), count);
+        for (const [subscription, count] of counts) {
+          this.writtenCounter.inc(labelsOf(subscription), count);
         }
       } catch (error) {
-        this.failed(batch, error);
+        this.failed(counts, error);
       }
     }
   }
@@ -316,26 +319,30 @@ export class JournalWriter implements OnModuleDestroy {
       this.totals.pendingWritten += entries.length;
     } catch (error) {
       marked.forEach((event) => (event.pendingWritten = false));
-      this.failed(entries, error);
+      this.failed(perSubscription(entries), error);
     }
   }
 
-  private failed(batch: PendingEntry[], error: unknown): void {
-    this.drop(batch, 'write-failed');
+  private failed(counts: Map<Subscription, number>, error: unknown): void {
+    const dropped = this.drop(counts, 'write-failed');
     const now = Date.now();
     if (now - this.lastFailureLogAt > 10_000) {
       this.lastFailureLogAt = now;
       this.logger.warn(
-        `Journal write failed, ${batch.length} record(s) dropped (deliveries are unaffected): ${(error as Error).message}`,
+        `Journal write failed, ${dropped} record(s) dropped (deliveries are unaffected): ${(error as Error).message}`,
       );
     }
   }
 
-  private drop(entries: PendingEntry[], reason: JournalDropReason): void {
-    this.totals.dropped[reason] += entries.length;
-    for (const [entry, count] of perSubscription(entries)) {
-      this.droppedCounter.inc({ ...labelsOf(entry), reason }, count);
+  /** Counts dropped records; returns how many. */
+  private drop(counts: Map<Subscription, number>, reason: JournalDropReason): number {
+    let dropped = 0;
+    for (const [subscription, count] of counts) {
+      dropped += count;
+      this.droppedCounter.inc({ ...labelsOf(subscription), reason }, count);
     }
+    this.totals.dropped[reason] += dropped;
+    return dropped;
   }
 
   private startTimer(): void {
@@ -347,21 +354,15 @@ export class JournalWriter implements OnModuleDestroy {
   }
 }
 
-/** Entries counted per subscription (one entry of each stands for its labels). */
-function perSubscription(entries: readonly PendingEntry[]): Map<PendingEntry, number> {
-  const first = new Map<Subscription, PendingEntry>();
-  const counts = new Map<PendingEntry, number>();
+/** Entries counted per subscription. */
+function perSubscription(entries: readonly PendingEntry[]): Map<Subscription, number> {
+  const counts = new Map<Subscription, number>();
   for (const entry of entries) {
-    let representative = first.get(entry.subscription);
-    if (!representative) {
-      representative = entry;
-      first.set(entry.subscription, entry);
-    }
-    counts.set(representative, (counts.get(representative) ?? 0) + 1);
+    counts.set(entry.subscription, (counts.get(entry.subscription) ?? 0) + 1);
   }
   return counts;
 }
 
-function labelsOf(entry: PendingEntry): { subscription: string; service: string } {
-  return { subscription: entry.subscription.name, service: entry.subscription.serviceName };
+function labelsOf(subscription: Subscription): { subscription: string; service: string } {
+  return { subscription: subscription.name, service: subscription.serviceName };
 }
