@@ -7,6 +7,7 @@ import {
   sharedBackendUri,
   uniqueDbName,
   waitFor,
+  withToken,
 } from '@app/testing';
 import { InventoryModule } from '../apps/inventory-service/src/inventory.module';
 import { startRelay, type RelayServer } from './support/relay-server';
@@ -328,6 +329,297 @@ describe('Event journal and process analytics (orders → inventory → shipping
       expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
       expect(traceparent.split('-')[1]).toBe(traceparentOf(id, 'x', 1).split('-')[1]);
     }
+  });
+
+  it('journals a dead-letter replay, and a process failed at shipping turns Success once its replay delivered', async () => {
+    // Three of the ten failed orders are fixed at shipping; a fourth still fails when replayed.
+    const [fixed, ...others] = [...FAILING];
+    const REPLAYED = new Set([fixed, others[0], others[1]]);
+    const stillBroken = others[2];
+    receiver.clearRules();
+    receiver.respondWith({
+      status: 400,
+      when: (r) => FAILING.has(orderOf(r)) && !REPLAYED.has(orderOf(r)),
+    });
+    receiver.respondWith({ status: 503, when: (r) => UNFINISHED.has(orderOf(r)) });
+
+    const letters = await server.api.http
+      .get('/api/v1/dead-letters?subscription=reservations-to-shipping&status=pending&limit=100')
+      .expect(200);
+    const idOf = new Map<string, string>(
+      (letters.body.items as { id: string; event: { fullDocument: { orderId: string } } }[]).map(
+        (entry) => [entry.event.fullDocument.orderId, entry.id],
+      ),
+    );
+    expect([...idOf.keys()].sort()).toEqual([...FAILING].sort());
+
+    // One entry on its own, three in a job, as an operator would.
+    const single = await server.api.http
+      .post(`/api/v1/dead-letters/${encodeURIComponent(idOf.get(fixed)!)}/replay`)
+      .expect(202);
+    const batch = await server.api.http
+      .post('/api/v1/dead-letters/replay')
+      .send({
+        subscription: 'reservations-to-shipping',
+        ids: [others[0], others[1], stillBroken].map((id) => idOf.get(id)!),
+      })
+      .expect(202);
+    const finished = async (jobId: string) =>
+      waitFor(
+        async () => {
+          const job = await server.api.http
+            .get(`/api/v1/dead-letters/replays/${jobId}`)
+            .expect(200);
+          return job.body.state === 'done' && job.body;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, description: `replay job ${jobId} done` },
+      );
+    expect(await finished(single.body.id)).toMatchObject({ total: 1, succeeded: 1, failed: 0 });
+    expect(await finished(batch.body.id)).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
+
+    // The journal records each replay as its own record of the same event, after the failure.
+    const replays = await waitFor(
+      async () => {
+        const found = await journal()
+          .find({ _id: { $regex: /\|replay\|/ } })
+          .toArray();
+        return found.length === 4 && found;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: 'four replay records' },
+    );
+    expect(replays.map((r) => [r.correlationId, r.outcome]).sort()).toEqual(
+      [...[...REPLAYED].map((id) => [id, 'replayed']), [stillBroken, 'failed']].sort(),
+    );
+
+    // Processes: judged by each event's latest outcome.
+    const page = await waitFor(
+      async () => {
+        const body = (
+          await server.api.http.get('/api/v1/analytics/processes?range=1h&limit=1000').expect(200)
+        ).body as { summary: Record<string, unknown>; processes: ProcessBody[] };
+        return body.summary.success === 188 && body;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, description: '188 successful processes' },
+    );
+    expect(page.summary).toMatchObject({ total: 200, success: 188, failed: 7, inProgress: 5 });
+    const byId = new Map(page.processes.map((p) => [p.correlationId, p]));
+    const records = await journal().find({}).toArray();
+    for (const id of REPLAYED) {
+      const own = records.filter((r) => r.correlationId === id);
+      const start = Math.min(...own.map((r) => (r.changedAt ?? r.receivedAt).getTime()));
+      const end = Math.max(...own.map((r) => r.completedAt!.getTime()));
+      expect(byId.get(id)).toMatchObject({
+        correlationId: id,
+        status: 'Success',
+        sequence: SEQUENCE,
+        eventCount: 2,
+        delivered: 2,
+        failed: 0,
+        pending: 0,
+        replayed: 1,
+        durationMs: end - start,
+        end: new Date(end).toISOString(),
+      });
+    }
+    expect(byId.get(stillBroken)).toMatchObject({
+      status: 'Failed',
+      eventCount: 2,
+      delivered: 1,
+      failed: 1,
+      replayed: 0,
+    });
+    const failed = await server.api.http
+      .get('/api/v1/analytics/processes?range=1h&status=failed&limit=1000')
+      .expect(200);
+    expect(failed.body.processes.map((p: ProcessBody) => p.correlationId).sort()).toEqual(
+      [...FAILING].filter((id) => !REPLAYED.has(id)).sort(),
+    );
+
+    // The timeline shows the failure and the replay.
+    const timeline = await server.api.http.get(`/api/v1/analytics/processes/${fixed}`).expect(200);
+    expect(timeline.body.process).toMatchObject({ status: 'Success', replayed: 1 });
+    expect(
+      timeline.body.events.map((e: Record<string, unknown>) => [e.service, e.outcome, e.replay]),
+    ).toEqual([
+      ['inventory', 'delivered', false],
+      ['shipping', 'dead-lettered', false],
+      ['shipping', 'replayed', true],
+    ]);
+    expect(timeline.body.events[2].eventId).toBe(timeline.body.events[1].eventId);
+    const { data, errors } = await server.api.graphql(`{
+      analyticsProcess(correlationId: "${stillBroken}") {
+        process { status delivered failed replayed }
+        events { service outcome replay }
+      }
+    }`);
+    expect(errors).toBeUndefined();
+    expect(data.analyticsProcess).toEqual({
+      process: { status: 'Failed', delivered: 1, failed: 1, replayed: 0 },
+      events: [
+        { service: 'inventory', outcome: 'delivered', replay: false },
+        { service: 'shipping', outcome: 'dead-lettered', replay: false },
+        { service: 'shipping', outcome: 'failed', replay: true },
+      ],
+    });
+
+    // The shipping edge: each event once, by its latest outcome.
+    const interactions = await server.api.http
+      .get('/api/v1/analytics/interactions?range=24h')
+      .expect(200);
+    expect(interactions.body.edges[1]).toMatchObject({
+      sourceService: 'inventory',
+      service: 'shipping',
+      count: 195,
+      failed: 7,
+      successRate: 188 / 195,
+    });
+  });
+
+  it('shows a service-scoped token only its services’ processes, timelines and interactions', async () => {
+    // Billing journals its invoices: one process of billing alone, one joining order-000.
+    await server.api
+      .createSubscription({
+        name: 'invoices-to-billing',
+        serviceName: 'billing',
+        source: {
+          database: shopDb,
+          collections: ['invoices'],
+          operationTypes: ['insert'],
+          ownerService: 'accounting',
+        },
+        handler: { type: 'provider', name: 'log' },
+        journal: { enabled: true, fields: { invoiced: 'fullDocument.amount' } },
+        correlation: { idPath: 'fullDocument.orderId' },
+      })
+      .expect(201);
+    await server.api.http.get('/api/v1/subscriptions/invoices-to-billing/status').expect(200);
+    // A new subscription starts where it was created: nothing written after that is missed.
+    const invoices = client.db(shopDb).collection('invoices');
+    await invoices.insertOne({ orderId: 'invoice-only', amount: 99 });
+    await invoices.insertOne({ orderId: orderId(0), amount: 10 });
+    await waitFor(async () => (await journal().countDocuments({ service: 'billing' })) === 2, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'the two billing records',
+    });
+
+    const mint = async (service: string) =>
+      (
+        await server.api.http
+          .post('/api/v1/tokens')
+          .send({ name: `${service}-analyst`, role: 'viewer', services: [service] })
+          .expect(201)
+      ).body.token as string;
+    const shipping = withToken(server.app, await mint('shipping'));
+    const billing = withToken(server.app, await mint('billing'));
+    const gql = async (as: typeof shipping, query: string) =>
+      (await as.post('/graphql').send({ query }).expect(200)).body as {
+        data: Record<string, any> | null;
+        errors?: { extensions?: { code?: string } }[];
+      };
+
+    // Shipping sees its own event of every process, nothing of inventory's or billing's.
+    const mine = await shipping.get('/api/v1/analytics/processes?range=1h&limit=1000').expect(200);
+    expect(mine.body.summary).toMatchObject({
+      total: 200,
+      success: 188,
+      failed: 7,
+      inProgress: 5,
+      businessValues: {},
+    });
+    for (const process of mine.body.processes as ProcessBody[]) {
+      expect(process).toMatchObject({
+        sequence: 'shipping:insert:reservations',
+        eventCount: 1,
+        services: ['inventory', 'shipping'],
+        collections: ['reservations'],
+        businessValues: {},
+      });
+    }
+    const text = JSON.stringify(mine.body);
+    for (const foreign of ['billing', 'invoice', 'accounting', 'orderTotal', 'invoiced']) {
+      expect(text).not.toContain(foreign);
+    }
+    const notFound = await shipping.get('/api/v1/analytics/processes/no-such-process').expect(404);
+    const billingOnly = await shipping.get('/api/v1/analytics/processes/invoice-only').expect(404);
+    // The same answer as for an id that does not exist: the process is not confirmed.
+    expect(billingOnly.body).toEqual({
+      ...notFound.body,
+      message: notFound.body.message.replace('no-such-process', 'invoice-only'),
+    });
+    const shared = await shipping.get(`/api/v1/analytics/processes/${orderId(0)}`).expect(200);
+    expect(shared.body.process).toMatchObject({
+      eventCount: 1,
+      services: ['inventory', 'shipping'],
+    });
+    expect(shared.body.events.map((e: Record<string, unknown>) => e.service)).toEqual(['shipping']);
+    const ofBilling = await shipping
+      .get('/api/v1/analytics/processes?range=1h&service=billing')
+      .expect(200);
+    expect(ofBilling.body.summary.total).toBe(0);
+    const edges = await shipping.get('/api/v1/analytics/interactions?range=24h').expect(200);
+    expect(edges.body.edges).toEqual([
+      expect.objectContaining({ sourceService: 'inventory', service: 'shipping', count: 195 }),
+    ]);
+    expect(edges.body.nodes).toEqual([
+      { service: 'inventory', handled: 0, emitted: 195 },
+      { service: 'shipping', handled: 195, emitted: 0 },
+    ]);
+    const viaGraphql = await gql(
+      shipping,
+      `{
+        analyticsProcesses(range: "1h", limit: 1000) { summary { total } processes { services sequence } }
+        analyticsInteractions(range: "24h") { nodes { service } edges { service } }
+      }`,
+    );
+    expect(viaGraphql.errors).toBeUndefined();
+    expect(viaGraphql.data!.analyticsProcesses.summary.total).toBe(200);
+    expect(JSON.stringify(viaGraphql.data)).not.toContain('billing');
+    expect(viaGraphql.data!.analyticsInteractions).toEqual({
+      nodes: [{ service: 'inventory' }, { service: 'shipping' }],
+      edges: [{ service: 'shipping' }],
+    });
+    const hidden = await gql(
+      shipping,
+      '{ analyticsProcess(correlationId: "invoice-only") { events { service } } }',
+    );
+    expect(hidden.data).toBeNull();
+    expect(hidden.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+
+    // Billing, the other way round: its two processes, none of shipping's failures.
+    const theirs = await billing.get('/api/v1/analytics/processes?range=1h&limit=1000').expect(200);
+    expect(
+      (theirs.body.processes as ProcessBody[])
+        .map((p) => [p.correlationId, p.services, p.eventCount])
+        .sort(),
+    ).toEqual(
+      [
+        ['invoice-only', ['accounting', 'billing'], 1],
+        [orderId(0), ['accounting', 'billing'], 1],
+      ].sort(),
+    );
+    expect(theirs.body.summary).toMatchObject({ total: 2, success: 2, failed: 0 });
+    const failedAtShipping = [...FAILING].at(-1)!;
+    await billing.get(`/api/v1/analytics/processes/${failedAtShipping}`).expect(404);
+    const theirEdges = await billing.get('/api/v1/analytics/interactions?range=24h').expect(200);
+    expect(theirEdges.body.edges).toEqual([
+      expect.objectContaining({ sourceService: 'accounting', service: 'billing', count: 2 }),
+    ]);
+    const theirTimeline = await gql(
+      billing,
+      `{ analyticsProcess(correlationId: "${orderId(0)}") { process { services } events { service } } }`,
+    );
+    expect(theirTimeline.data!.analyticsProcess).toEqual({
+      process: { services: ['accounting', 'billing'] },
+      events: [{ service: 'billing' }],
+    });
+
+    // The journal through SQL is scoped the same way.
+    const rows = await shipping
+      .post('/api/v1/sql')
+      .send({ sql: 'SELECT service_name FROM CHANGE_STREAM_EVENTS() GROUP BY service_name' })
+      .expect(200);
+    expect(rows.body[0].rows).toEqual([['shipping']]);
   });
 
   it('counts journal drops in /metrics', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   DomainError,
   JournalAnalyticsRepository,
+  isReplayRecord,
   type InteractionRow,
   type JournalRecord,
 } from '@app/relay';
@@ -140,6 +141,7 @@ function toEventView(record: JournalRecord): ProcessEventView {
     collection: record.ns.coll,
     operationType: record.operationType,
     outcome: record.outcome,
+    replay: isReplayRecord(record),
     attempts: record.attempts,
     changedAt: record.changedAt,
     receivedAt: record.receivedAt,

@@ -5,7 +5,7 @@ import type { EngineClock } from './engine.clock';
 import { sleep } from './engine.clock';
 import { callHook } from './engine.hooks';
 import type { EngineOptions } from './engine.options';
-import { AttemptContext, runAttempt } from './handler.attempt';
+import { AttemptContext, runAttempt, type AttemptOutcome } from './handler.attempt';
 import type { PendingEvent } from './pending.event';
 import { backoffDelay } from './retry.backoff';
 import type { SlotGate } from './slot.gate';
@@ -106,14 +106,13 @@ export class BatchRunner<T> {
     }
   }
 
-  private async attempt(entries: PendingEvent<T>[], attempt: number) {
+  /** Not async: the attempt's own promise is returned (one promise less per handler call). */
+  private attempt(entries: PendingEvent<T>[], attempt: number): Promise<AttemptOutcome<T>> {
     const events = entries.map((entry) => entry.view(++entry.attempts));
     const ctx = new AttemptContext(attempt);
     const startedAt = this.deps.clock.now();
     this.watchdog.start(ctx, startedAt);
-    const outcome = await runAttempt(this.deps.handler, events, ctx, startedAt, this.deps.clock);
-    this.watchdog.finish(ctx);
-    return outcome;
+    return runAttempt(this.deps.handler, events, ctx, startedAt, this.deps.clock, this.watchdog);
   }
 
   private async failedForGood(entries: PendingEvent<T>[], error: unknown): Promise<void> {

@@ -58,6 +58,8 @@ export function runAttempt<T>(
   ctx: AttemptContext,
   startedAt: number,
   clock: EngineClock,
+  /** Told when the attempt settles (the timeout watchdog stops watching it). */
+  watchdog?: { finish(ctx: AttemptContext): void },
 ): Promise<AttemptOutcome<T>> {
   return new Promise((resolve) => {
     let done = false;
@@ -67,6 +69,7 @@ export function runAttempt<T>(
       }
       done = true;
       ctx.onAbort = undefined;
+      watchdog?.finish(ctx);
       resolve({ ok, error, aborted, durationMs: clock.now() - startedAt, events });
     };
     ctx.onAbort = (reason) => finish(false, reason, true);

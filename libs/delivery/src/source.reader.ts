@@ -23,12 +23,15 @@ export class SourceReader<T> {
   private iterator: AsyncIterator<SourceItem<T>> | undefined;
   private wakeUp: (() => void) | undefined;
   private closed = false;
+  /** The source's synchronous take, when it has one (see `PullSource.ready`). */
+  private readonly ready: (() => SourceItem<T> | undefined) | undefined;
 
   constructor(
     private readonly source: DeliverySource<T>,
     private readonly deps: SourceReaderDeps<T>,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.ready = typeof source === 'function' ? source.ready : undefined;
   }
 
   get finished(): SourceOutcome | undefined {
@@ -88,7 +91,8 @@ export class SourceReader<T> {
       }
       let result: IteratorResult<SourceItem<T>>;
       try {
-        result = await iterator.next();
+        const ready = this.ready?.();
+        result = ready !== undefined ? { done: false, value: ready } : await iterator.next();
       } catch (error) {
         this.finish({ status: 'failed', error });
         return;

@@ -16,7 +16,8 @@ export class ProcessView {
   processId: string | null;
 
   @OutputField(() => String, {
-    description: 'Success (all delivered), Failed (any failed), In Progress (events pending)',
+    description:
+      'By the latest outcome of each event: Success (all delivered, or replayed), Failed (any failed or dead-lettered and not replayed since), In Progress (events pending)',
     swagger: { enum: ['Success', 'Failed', 'In Progress'] },
   })
   status: string;
@@ -38,7 +39,9 @@ export class ProcessView {
   })
   sequence: string;
 
-  @OutputField(() => Int, { description: 'Journal records of the process' })
+  @OutputField(() => Int, {
+    description: 'Events of the process (a replayed event once)',
+  })
   eventCount: number;
 
   @OutputField(() => [String], {
@@ -50,14 +53,21 @@ export class ProcessView {
   @OutputField(() => [String], { description: 'Collections changed', swagger: { type: [String] } })
   collections: string[];
 
-  @OutputField(() => Int, { description: 'Events delivered (or replayed)' })
+  @OutputField(() => Int, { description: 'Events delivered, or replayed, at last' })
   delivered: number;
 
-  @OutputField(() => Int, { description: 'Events failed or dead-lettered' })
+  @OutputField(() => Int, {
+    description: 'Events failed or dead-lettered at last (a successful replay clears them)',
+  })
   failed: number;
 
   @OutputField(() => Int, { description: 'Events still queued or retrying' })
   pending: number;
+
+  @OutputField(() => Int, {
+    description: 'Of the delivered: events a dead-letter replay delivered after they failed',
+  })
+  replayed: number;
 
   @OutputField(() => GraphQLJSON, {
     description: 'Sums of the numeric business fields (journal.fields)',
@@ -141,6 +151,12 @@ export class ProcessEventView {
     description: 'delivered, failed, dead-lettered, replayed or pending',
   })
   outcome: string;
+
+  @OutputField(() => Boolean, {
+    description:
+      'This record is a dead-letter replay of the event (a later record than its failure)',
+  })
+  replay: boolean;
 
   @OutputField(() => Int, { description: 'Handler attempts' })
   attempts: number;

@@ -45,6 +45,24 @@ function record(
   };
 }
 
+/** The record a dead-letter replay of `original` writes (same event, its own id and times). */
+function replayOf(
+  original: JournalRecord,
+  outcome: 'replayed' | 'failed',
+  receivedAtMs: number,
+  completedAtMs: number,
+): JournalRecord {
+  return {
+    ...original,
+    _id: `${original._id}|replay|${completedAtMs}`,
+    outcome,
+    receivedAt: new Date(receivedAtMs),
+    completedAt: new Date(completedAtMs),
+    handlingMs: 50,
+    error: outcome === 'failed' ? { message: 'answered 500', code: 500 } : null,
+  };
+}
+
 describe(JournalAnalyticsRepository.name, () => {
   let runtime: RelayRuntime;
   let analytics: JournalAnalyticsRepository;
@@ -70,10 +88,35 @@ describe(JournalAnalyticsRepository.name, () => {
       // in progress since T0 + 3000 (shipping still retrying)
       record('slow-1', 'inventory', 'delivered', T0 + 3_000, T0 + 3_100),
       record('slow-1', 'shipping', 'pending', T0 + 3_200, null),
+      // failed at shipping (4200 → 4900), replayed successfully at 20000 → 20050
+      ...replayed(),
+      // failed at shipping (5200 → 5900), and its replay failed again (20500 → 21000)
+      ...replayFailed(),
       // out of the range
       record('old-1', 'inventory', 'delivered', T0 - 7_200_000, T0 - 7_199_000),
     ]);
   });
+
+  function replayed(): JournalRecord[] {
+    const shipping = record('rep-1', 'shipping', 'dead-lettered', T0 + 4_200, T0 + 4_900, {
+      fields: { total: 7 },
+      error: { message: 'answered 400', code: 400 },
+    });
+    return [
+      record('rep-1', 'inventory', 'delivered', T0 + 4_000, T0 + 4_100),
+      shipping,
+      replayOf(shipping, 'replayed', T0 + 20_000, T0 + 20_050),
+    ];
+  }
+
+  function replayFailed(): JournalRecord[] {
+    const shipping = record('rep-2', 'shipping', 'dead-lettered', T0 + 5_200, T0 + 5_900);
+    return [
+      record('rep-2', 'inventory', 'delivered', T0 + 5_000, T0 + 5_100),
+      shipping,
+      replayOf(shipping, 'failed', T0 + 20_500, T0 + 21_000),
+    ];
+  }
 
   afterAll(async () => {
     await runtime?.close();
@@ -84,7 +127,7 @@ describe(JournalAnalyticsRepository.name, () => {
   it('computes each process: status, sequence, duration, counts, services, business values', async () => {
     const page = await analytics.processes({ since, now: NOW, limit: 100 });
     const byId = new Map(page.processes.map((p) => [p.correlationId, p]));
-    expect([...byId.keys()].sort()).toEqual(['bad-1', 'ok-1', 'ok-2', 'slow-1']);
+    expect([...byId.keys()].sort()).toEqual(['bad-1', 'ok-1', 'ok-2', 'rep-1', 'rep-2', 'slow-1']);
     expect(byId.get('ok-1')).toEqual({
       correlationId: 'ok-1',
       processId: 'checkout',
@@ -99,6 +142,7 @@ describe(JournalAnalyticsRepository.name, () => {
       delivered: 2,
       failed: 0,
       pending: 0,
+      replayed: 0,
       businessValues: { total: 10 },
     });
     expect(byId.get('bad-1')).toMatchObject({
@@ -114,28 +158,78 @@ describe(JournalAnalyticsRepository.name, () => {
       pending: 1,
     });
     // Newest first.
-    expect(page.processes.map((p) => p.correlationId)).toEqual(['slow-1', 'bad-1', 'ok-2', 'ok-1']);
+    expect(page.processes.map((p) => p.correlationId)).toEqual([
+      'rep-2',
+      'rep-1',
+      'slow-1',
+      'bad-1',
+      'ok-2',
+      'ok-1',
+    ]);
+  });
+
+  it('judges each event by its latest outcome: a replay that delivered a dead letter makes the process a success', async () => {
+    const page = await analytics.processes({ since, now: NOW, limit: 100 });
+    const byId = new Map(page.processes.map((p) => [p.correlationId, p]));
+    expect(byId.get('rep-1')).toEqual({
+      correlationId: 'rep-1',
+      processId: 'checkout',
+      status: 'Success',
+      start: new Date(T0 + 4_000),
+      // It ended when the replay delivered the last event.
+      end: new Date(T0 + 20_050),
+      durationMs: 16_050,
+      // The replayed event is one step and one event, its business value counted once.
+      sequence: 'inventory:insert:orders -> shipping:insert:reservations',
+      eventCount: 2,
+      services: ['inventory', 'orders', 'shipping'],
+      collections: ['orders', 'reservations'],
+      delivered: 2,
+      failed: 0,
+      pending: 0,
+      replayed: 1,
+      businessValues: { total: 17 },
+    });
+    // A replay that failed again leaves the process failed.
+    expect(byId.get('rep-2')).toMatchObject({
+      status: 'Failed',
+      end: new Date(T0 + 21_000),
+      durationMs: 16_000,
+      eventCount: 2,
+      delivered: 1,
+      failed: 1,
+      replayed: 0,
+    });
   });
 
   it('summarises: totals per status, average duration of finished processes, business value, top by duration', async () => {
     const { summary } = await analytics.processes({ since, now: NOW, limit: 1 });
     expect(summary).toMatchObject({
-      total: 4,
-      success: 2,
-      failed: 1,
+      total: 6,
+      success: 3,
+      failed: 2,
       inProgress: 1,
-      averageDurationMs: (400 + 200 + 900) / 3,
-      businessValues: { total: 35 },
+      averageDurationMs: (400 + 200 + 900 + 16_050 + 16_000) / 5,
+      businessValues: { total: 62 },
     });
-    expect(summary.top.map((p) => p.correlationId)).toEqual(['slow-1', 'bad-1', 'ok-1', 'ok-2']);
+    expect(summary.top.map((p) => p.correlationId)).toEqual([
+      'slow-1',
+      'rep-1',
+      'rep-2',
+      'bad-1',
+      'ok-1',
+      'ok-2',
+    ]);
   });
 
   it('filters by status, by service, and lists processes stuck longer than a threshold', async () => {
     const failed = await analytics.processes({ since, now: NOW, limit: 100, status: 'Failed' });
-    expect(failed.processes.map((p) => p.correlationId)).toEqual(['bad-1']);
-    expect(failed.summary.total).toBe(1);
+    expect(failed.processes.map((p) => p.correlationId)).toEqual(['rep-2', 'bad-1']);
+    expect(failed.summary.total).toBe(2);
+    const success = await analytics.processes({ since, now: NOW, limit: 100, status: 'Success' });
+    expect(success.processes.map((p) => p.correlationId)).toEqual(['rep-1', 'ok-2', 'ok-1']);
     const byOrders = await analytics.processes({ since, now: NOW, limit: 100, service: 'orders' });
-    expect(byOrders.summary.total).toBe(4);
+    expect(byOrders.summary.total).toBe(6);
     const stuck = await analytics.processes({ since, now: NOW, limit: 100, stuckAfterMs: 50_000 });
     expect(stuck.processes.map((p) => p.correlationId)).toEqual(['slow-1']);
     const notYet = await analytics.processes({ since, now: NOW, limit: 100, stuckAfterMs: 58_000 });
@@ -154,6 +248,13 @@ describe(JournalAnalyticsRepository.name, () => {
     expect(events.map((e) => [e.service, e.outcome])).toEqual([
       ['inventory', 'delivered'],
       ['shipping', 'dead-lettered'],
+    ]);
+    // Both the failure and its replay, in that order.
+    const replayed = await analytics.timeline('rep-1');
+    expect(replayed.map((e) => [e.service, e.outcome, e.eventId])).toEqual([
+      ['inventory', 'delivered', replayed[0].eventId],
+      ['shipping', 'dead-lettered', replayed[1].eventId],
+      ['shipping', 'replayed', replayed[1].eventId],
     ]);
   });
 
@@ -192,27 +293,55 @@ describe(JournalAnalyticsRepository.name, () => {
         service: 'inventory',
         collection: 'orders',
         operationType: 'insert',
-        count: 4,
-        succeeded: 4,
+        count: 6,
+        succeeded: 6,
         failed: 0,
         avgHandlingMs: 10,
         maxHandlingMs: 10,
         avgBytes: 200,
-        totalBytes: 800,
+        totalBytes: 1_200,
       },
       {
+        // Each event once (the pending one left out), judged and timed by its latest record:
+        // rep-1 succeeded on replay, rep-2's replay failed again (50 ms each).
         sourceService: 'inventory',
         service: 'shipping',
         collection: 'reservations',
         operationType: 'insert',
-        count: 3,
-        succeeded: 2,
-        failed: 1,
-        avgHandlingMs: 30,
-        maxHandlingMs: 30,
+        count: 5,
+        succeeded: 3,
+        failed: 2,
+        avgHandlingMs: (30 * 3 + 50 * 2) / 5,
+        maxHandlingMs: 50,
         avgBytes: 300,
-        totalBytes: 900,
+        totalBytes: 1_500,
       },
+    ]);
+  });
+
+  it('keeps a replayed event at its place in the sequence (events of one change time by first receipt)', async () => {
+    // Inserted last, so the figures above do not count it.
+    const at = T0 + 6_000;
+    const shipping = record('rep-3', 'shipping', 'dead-lettered', at, at + 100);
+    const inventory = record('rep-3', 'inventory', 'delivered', at, at + 200, {
+      receivedAt: new Date(at + 50),
+    });
+    await runtime.connection
+      .db!.collection<JournalRecord>(JOURNAL_COLLECTION)
+      .insertMany([shipping, inventory, replayOf(shipping, 'replayed', at + 9_000, at + 9_100)]);
+    const { processes } = await analytics.processes({
+      since,
+      now: NOW,
+      limit: 10,
+      correlationId: 'rep-3',
+    });
+    expect(processes).toEqual([
+      expect.objectContaining({
+        status: 'Success',
+        sequence: 'shipping:insert:reservations -> inventory:insert:orders',
+        replayed: 1,
+        durationMs: 9_100,
+      }),
     ]);
   });
 });

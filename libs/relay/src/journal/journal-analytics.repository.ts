@@ -45,6 +45,33 @@ function sumPairsByName(pairs: unknown): Stage {
 }
 
 /**
+ * One record per event (subscription + event id): its latest, by completion (receipt while
+ * pending), a replay after the stream record it replays (`…|replay|…` sorts after its prefix).
+ * A dead-lettered event that a replay delivered is judged `replayed`, one that a replay failed
+ * again `failed`: the analytics judge every event by its latest outcome, and count it once.
+ */
+function latestPerEvent(match: Stage): Stage[] {
+  return [
+    { $match: match },
+    { $addFields: { settledAt: { $ifNull: ['$completedAt', '$receivedAt'] } } },
+    { $sort: { settledAt: 1, _id: 1 } },
+    {
+      $group: {
+        _id: { subscription: '$subscription', eventId: '$eventId' },
+        latest: { $last: '$$ROOT' },
+        // The event's first receipt: it keeps its place in the sequence when replayed later.
+        firstReceivedAt: { $min: '$receivedAt' },
+      },
+    },
+    {
+      $replaceRoot: {
+        newRoot: { $mergeObjects: ['$latest', { firstReceivedAt: '$firstReceivedAt' }] },
+      },
+    },
+  ];
+}
+
+/**
  * Process and interaction analytics over `event_journal`: every figure is computed by one
  * aggregation in the database (range selected on the `receivedAt` index), never by reading the
  * records into this process.
@@ -77,14 +104,14 @@ export class JournalAnalyticsRepository {
     }
     const row = { $project: { _id: 0, steps: 0, fieldPairs: 0, sources: 0 } };
     const pipeline: Stage[] = [
-      { $match: match },
+      ...latestPerEvent(match),
       {
         $addFields: {
           at: { $ifNull: ['$changedAt', '$receivedAt'] },
           fieldPairs: { $objectToArray: { $ifNull: ['$fields', {}] } },
         },
       },
-      { $sort: { at: 1, receivedAt: 1, _id: 1 } },
+      { $sort: { at: 1, firstReceivedAt: 1, _id: 1 } },
       {
         $group: {
           _id: '$correlationId',
@@ -103,6 +130,7 @@ export class JournalAnalyticsRepository {
           delivered: { $sum: { $cond: [{ $in: ['$outcome', [...SUCCESS_OUTCOMES]] }, 1, 0] } },
           failed: { $sum: { $cond: [{ $in: ['$outcome', [...FAILURE_OUTCOMES]] }, 1, 0] } },
           pending: { $sum: { $cond: [{ $eq: ['$outcome', 'pending'] }, 1, 0] } },
+          replayed: { $sum: { $cond: [{ $eq: ['$outcome', 'replayed'] }, 1, 0] } },
           fieldPairs: { $push: '$fieldPairs' },
         },
       },
@@ -244,13 +272,14 @@ export class JournalAnalyticsRepository {
 
   /** Edges source service → subscribing service by collection and operation, in one aggregation. */
   async interactions(query: InteractionQuery): Promise<InteractionRow[]> {
-    const match: Stage = { receivedAt: { $gte: query.since }, outcome: { $ne: 'pending' } };
+    const match: Stage = { receivedAt: { $gte: query.since } };
     if (query.visibleServices) {
       match.service = { $in: [...query.visibleServices] };
     }
     return this.model
       .aggregate<InteractionRow>([
-        { $match: match },
+        ...latestPerEvent(match),
+        { $match: { outcome: { $ne: 'pending' } } },
         {
           $group: {
             _id: {
@@ -285,7 +314,7 @@ export class JournalAnalyticsRepository {
           },
         },
         { $sort: { count: -1, service: 1, collection: 1, operationType: 1 } },
-      ] as PipelineStage[])
+      ] as unknown as PipelineStage[])
       .exec();
   }
 }

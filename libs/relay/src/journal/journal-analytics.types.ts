@@ -21,7 +21,11 @@ export interface ProcessQuery {
   correlationId?: string;
 }
 
-/** One business process: the journal records sharing a correlation id. */
+/**
+ * One business process: the journal records sharing a correlation id. Each event (subscription
+ * + event id) counts once, judged by its latest record: a dead-lettered event that a replay
+ * delivered counts as delivered (and replayed), one whose replay failed as failed.
+ */
 export interface ProcessRow {
   correlationId: string;
   processId: string | null;
@@ -32,15 +36,20 @@ export interface ProcessRow {
   end: Date | null;
   /** end - start; while in progress, now - start. */
   durationMs: number;
-  /** `service:operation:collection -> ...` in change order. */
+  /** `service:operation:collection -> ...` in change order, each event once. */
   sequence: string;
+  /** Events (a replayed event once, however many records it has). */
   eventCount: number;
   /** Subscribing services and owners of the watched collections, sorted. */
   services: string[];
   collections: string[];
+  /** Events whose latest outcome is delivered or replayed. */
   delivered: number;
+  /** Events whose latest outcome is failed or dead-lettered. */
   failed: number;
   pending: number;
+  /** Of the delivered: events a dead-letter replay delivered after they had failed. */
+  replayed: number;
   /** Sums of the numeric business fields. */
   businessValues: Record<string, number>;
 }
@@ -69,7 +78,10 @@ export interface InteractionQuery {
   visibleServices?: readonly string[];
 }
 
-/** Events from a source service to a subscribing service, by collection and operation. */
+/**
+ * Events from a source service to a subscribing service, by collection and operation; each
+ * event once, judged by its latest outcome (a replay is not a second interaction).
+ */
 export interface InteractionRow {
   /** Owner of the watched collection (`source.ownerService`); null when not declared. */
   sourceService: string | null;

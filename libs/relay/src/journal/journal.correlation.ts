@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EJSON } from 'bson';
 import type { RawChangeEvent } from '../source/change-event.mapper';
 import type { CorrelationSettings } from '../subscriptions/subscription.types';
@@ -104,12 +104,9 @@ export function correlationOf(
  * attempt. Format `00-<32 hex>-<16 hex>-01`; neither id is ever all zeros.
  */
 export function traceparentOf(correlationId: string, eventId: string, attempt: number): string {
-  const traceId = nonZero(
-    createHash('sha256').update(`trace:${correlationId}`).digest('hex').slice(0, 32),
-  );
-  const spanId = nonZero(
-    createHash('sha256').update(`span:${eventId}:${attempt}`).digest('hex').slice(0, 16),
-  );
+  // One-shot hashes: a Hash object per id (two per webhook request) showed in profiles.
+  const traceId = nonZero(hash('sha256', `trace:${correlationId}`, 'hex').slice(0, 32));
+  const spanId = nonZero(hash('sha256', `span:${eventId}:${attempt}`, 'hex').slice(0, 16));
   return `00-${traceId}-${spanId}-01`;
 }
 

@@ -3,7 +3,12 @@ import { eventWeight } from '../source/event-weight';
 import { eventIdOf, type RawChangeEvent } from '../source/change-event.mapper';
 import type { Subscription } from '../subscriptions/subscription.types';
 import { correlationOf, valueAtPath } from './journal.correlation';
-import type { JournalError, JournalOutcome, StoredJournalRecord } from './journal.types';
+import type {
+  JournalError,
+  JournalOutcome,
+  JournalRecord,
+  StoredJournalRecord,
+} from './journal.types';
 
 const HOUR_MS = 3_600_000;
 
@@ -30,6 +35,14 @@ export interface PendingEntry {
    * not walk each event a second time); 0 when unknown (a replay): measured at flush time.
    */
   sizeBytes: number;
+}
+
+/** The `…|replay|<ms>` tail of a replay record's id (see `JournalRecord._id`). */
+const REPLAY_ID_TAIL = /\|replay\|\d+$/;
+
+/** Whether a record journals a dead-letter replay (rather than the event's handling from the stream). */
+export function isReplayRecord(record: Pick<JournalRecord, '_id'>): boolean {
+  return REPLAY_ID_TAIL.test(record._id);
 }
 
 /**

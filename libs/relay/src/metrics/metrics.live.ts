@@ -47,6 +47,10 @@ export class LiveWorkerGauges {
   }
 
   settled(events: readonly DeliveryEvent<RawChangeEvent>[]): void {
+    // Per delivered event: nothing to look up while nothing is retrying (the usual case).
+    if (this.retryingIds.size === 0) {
+      return;
+    }
     for (const event of events) {
       this.retryingIds.delete(idOf(event));
     }

@@ -77,6 +77,9 @@ export class ChangeSource implements WorkerSource {
     return this.queue.take();
   };
 
+  /** An event or idle position already read ahead, without a promise; undefined if none. */
+  readonly ready = (): SourceItem<RawChangeEvent> | undefined => this.queue.takeReady();
+
   /**
    * Everything the stream returned so far was handed over and it waits for the server: its
    * `resumeToken` is then exactly the position covered.

@@ -46,6 +46,16 @@ export class ReadAheadQueue<T> {
     }
   }
 
+  /** The oldest item if one is waiting (and the queue is open), else undefined: no promise. */
+  takeReady(): T | undefined {
+    if (this.closed || this.head >= this.items.length) {
+      return undefined;
+    }
+    const item = this.shift();
+    this.fill();
+    return item;
+  }
+
   close(): void {
     this.closed = true;
     this.items = [];

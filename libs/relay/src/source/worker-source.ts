@@ -8,6 +8,8 @@ export interface WorkerSource {
   open(): void;
   /** The next item, null once closed. A rejection is a failed source. */
   readonly next: () => Promise<SourceItem<RawChangeEvent> | null>;
+  /** An item already read, synchronously, or undefined: then `next()` (see `PullSource`). */
+  readonly ready?: () => SourceItem<RawChangeEvent> | undefined;
   /** The position a settled token of this source stands for (what the checkpoint stores). */
   positionOf(token: unknown): StreamPosition;
   close(): Promise<void>;

@@ -279,7 +279,7 @@ export class SubscriptionWorker {
       idleIntervalMs: options.idleCheckpointIntervalMs,
     }));
     const engine = new DeliveryEngine<RawChangeEvent>({
-      source: source.next,
+      source: Object.assign(() => source.next(), { ready: source.ready }),
       handler: engineHandlerFor(subscription, handler, handlerIsBuiltIn),
       deadLetter: deadLetterSinkFor(subscription, this.deps.deadLetters, this.deps.logger),
       onCheckpoint: (checkpoint) => this.saveCheckpoint(source, checkpoint),

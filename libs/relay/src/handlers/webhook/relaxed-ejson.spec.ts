@@ -18,6 +18,9 @@ describe(relaxedEjsonText.name, () => {
       fc.uint8Array({ minLength: 12, maxLength: 12 }).map((bytes) => new ObjectId(bytes)),
       fc.integer().map((n) => Long.fromNumber(n)),
       fc.constant(new Timestamp({ t: 5, i: 7 })),
+      fc
+        .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }))
+        .map(([t, i]) => new Timestamp({ t, i })),
       fc.constant(Decimal128.fromString('12.50')),
       fc.constant(Buffer.from('bytes')),
     );

@@ -6,7 +6,7 @@ const LAST_ISO_DATE_MS = 253_402_300_800_000;
 /**
  * `JSON.stringify(EJSON.serialize(value, { relaxed: true }))`, written in one pass for the
  * values change events are made of (plain objects, arrays, strings, finite numbers, booleans,
- * null, dates, ObjectIds); anything else goes through EJSON itself. The same text (a spec
+ * null, dates, ObjectIds, Timestamps); anything else goes through EJSON itself. The same text (a spec
  * holds them equal): serialising every webhook body through EJSON's intermediate objects
  * showed in profiles.
  */
@@ -47,6 +47,11 @@ function objectText(value: object): string {
     const bsonType = (value as { _bsontype?: unknown })._bsontype;
     if (bsonType === 'ObjectId') {
       return `{"$oid":"${(value as { toHexString(): string }).toHexString()}"}`;
+    }
+    if (bsonType === 'Timestamp') {
+      // Every change event's clusterTime.
+      const { t, i } = value as { t: number; i: number };
+      return `{"$timestamp":{"t":${t},"i":${i}}}`;
     }
     return viaEjson(value);
   }

@@ -109,6 +109,14 @@ export class WebhookHandler implements BatchEventHandler {
   }
 
   private openAll(headers: Record<string, string>, subscription: string): Record<string, string> {
+    let any = false;
+    for (const _name in headers) {
+      any = true;
+      break;
+    }
+    if (!any) {
+      return headers;
+    }
     return Object.fromEntries(
       Object.entries(headers).map(([name, value]) => [name, this.openSecret(value, subscription)]),
     );
