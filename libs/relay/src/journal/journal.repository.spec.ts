@@ -98,6 +98,30 @@ describe(JournalRepository.name, () => {
     expect(await journal.countDocuments({})).toBe(12);
   });
 
+  it("sends the connection's write concern with its insert commands", async () => {
+    const native = repository.model.db.db!;
+    const db = repository.model.db
+      .getClient()
+      .db(native.databaseName, { writeConcern: { w: 'majority', wtimeoutMS: 5_000 } });
+    const withConcern = new JournalRepository({
+      db: { db },
+      collection: repository.model.collection,
+    } as never);
+    const command = jest.spyOn(db, 'command');
+    let sent: unknown;
+    try {
+      expect(await withConcern.insert([record(200)])).toEqual({ inserted: 1, duplicates: 0 });
+      sent = command.mock.calls[0]?.[0];
+    } finally {
+      command.mockRestore();
+    }
+    expect(sent).toMatchObject({
+      insert: JOURNAL_COLLECTION,
+      writeConcern: { w: 'majority', wtimeout: 5_000 },
+    });
+    expect(await journal.countDocuments({ _id: 'orders|e200' })).toBe(1);
+  });
+
   it('rejects a batch the database refuses for another reason than a duplicate', async () => {
     await expect(repository.insert([record(7, { _id: { $bad: 1 } as never })])).rejects.toThrow();
   });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { MongoNetworkError, MongoServerError } from 'mongodb';
+import { MongoNetworkError, MongoServerError, WriteConcern } from 'mongodb';
 import type { Model } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
 import type { JournalRecordDocument } from './journal.schema';
@@ -54,11 +54,15 @@ export class JournalRepository {
     if (!db) {
       throw new Error('The metadata connection is not open');
     }
-    const command = {
+    const command: Record<string, unknown> = {
       insert: this.model.collection.collectionName,
       documents: records,
       ordered: false,
     };
+    // A command does not inherit the connection's write concern as `insertMany` did: given here.
+    if (db.writeConcern) {
+      WriteConcern.apply(command, db.writeConcern);
+    }
     // Retried once after a network error, as the driver retries a write (the same records
     // again are duplicates, replaced).
     let reply: InsertReply;
