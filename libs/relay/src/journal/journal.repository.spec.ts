@@ -122,6 +122,24 @@ describe(JournalRepository.name, () => {
     expect(await journal.countDocuments({ _id: 'orders|e200' })).toBe(1);
   });
 
+  it('retries an insert once after a primary change (NotWritablePrimary), as the driver retries a write', async () => {
+    const admin = repository.model.db.getClient().db('admin');
+    await admin.command({
+      configureFailPoint: 'failCommand',
+      mode: { times: 1 },
+      data: { failCommands: ['insert'], errorCode: 10107 },
+    });
+    try {
+      expect(await repository.insert([record(300), record(301)])).toEqual({
+        inserted: 2,
+        duplicates: 0,
+      });
+    } finally {
+      await admin.command({ configureFailPoint: 'failCommand', mode: 'off' });
+    }
+    expect(await journal.countDocuments({ _id: { $in: ['orders|e300', 'orders|e301'] } })).toBe(2);
+  });
+
   it('rejects a batch the database refuses for another reason than a duplicate', async () => {
     await expect(repository.insert([record(7, { _id: { $bad: 1 } as never })])).rejects.toThrow();
   });

@@ -63,13 +63,13 @@ export class JournalRepository {
     if (db.writeConcern) {
       WriteConcern.apply(command, db.writeConcern);
     }
-    // Retried once after a network error, as the driver retries a write (the same records
-    // again are duplicates, replaced).
+    // Retried once after a network error or a primary change, as the driver retries a write
+    // (records the first attempt stored are then duplicates, replaced).
     let reply: InsertReply;
     try {
       reply = await db.command(command);
     } catch (error) {
-      if (!(error instanceof MongoNetworkError)) {
+      if (!isRetryable(error)) {
         throw error;
       }
       reply = await db.command(command);
@@ -120,6 +120,22 @@ export class JournalRepository {
       { ordered: false },
     );
   }
+}
+
+/** The errors a retryable write is retried after (the retryable writes spec's codes). */
+const RETRYABLE_CODES = new Set([
+  6, 7, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436,
+]);
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof MongoNetworkError) {
+    return true;
+  }
+  return (
+    error instanceof MongoServerError &&
+    (error.hasErrorLabel('RetryableWriteError') ||
+      (typeof error.code === 'number' && RETRYABLE_CODES.has(error.code)))
+  );
 }
 
 /** Well under MongoDB's 16 MB command document limit, and its 100,000 writes per batch. */
