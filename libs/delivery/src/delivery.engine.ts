@@ -312,7 +312,7 @@ export class DeliveryEngine<T> {
     );
     this.buffer.hold(weight);
     if (this.hooks.received !== undefined) {
-      callHook(this.hooks, 'received', entry.view(0));
+      callHook(this.hooks, 'received', entry.view(0), weight);
     }
     this.lanes.enqueue(entry);
     this.dispatcher.pump();

@@ -169,7 +169,8 @@ export interface EngineStats {
  * so metrics can never break delivery.
  */
 export interface EngineHooks<T> {
-  received?(event: DeliveryEvent<T>): void;
+  /** An event was admitted; `weight` is what `weigh` gave it (0 without one). */
+  received?(event: DeliveryEvent<T>, weight?: number): void;
   /** A handler call succeeded; `durationMs` is the successful attempt's duration. */
   delivered?(
     events: readonly DeliveryEvent<T>[],

@@ -257,6 +257,34 @@ describe('pipeline stages after $changeStream', () => {
     await expectNoMoreChanges(stream);
   });
 
+  it('apply $match then reshaping stages, leaving the events of other streams whole', async () => {
+    const collection = freshCollection();
+    const reshaped = await streams.start(collection, [
+      { $match: { 'fullDocument.kind': 'order' } },
+      { $addFields: { 'fullDocument.total': { $multiply: ['$fullDocument.qty', 2] } } },
+      { $project: { 'fullDocument.qty': 0 } },
+    ]);
+    const plain = await streams.start(collection);
+    await collection.insertMany([
+      { _id: 1, kind: 'audit', qty: 1 },
+      { _id: 2, kind: 'order', qty: 3 },
+    ] as never[]);
+
+    const [event] = await nextChanges(reshaped, 1);
+    expect((event as Document).fullDocument).toEqual({ _id: 2, kind: 'order', total: 6 });
+    await expectNoMoreChanges(reshaped);
+    const events = await nextChanges(plain, 2);
+    expect(events.map((each) => (each as Document).fullDocument)).toEqual([
+      { _id: 1, kind: 'audit', qty: 1 },
+      { _id: 2, kind: 'order', qty: 3 },
+    ]);
+    expect(await collection.findOne({ _id: 2 } as never)).toEqual({
+      _id: 2,
+      kind: 'order',
+      qty: 3,
+    });
+  });
+
   it('fail with ChangeStreamFatalError (280) when a stage removes _id from a returned event', async () => {
     const collection = freshCollection();
     const stream = await streams.start(collection, [{ $project: { _id: 0 } }]);

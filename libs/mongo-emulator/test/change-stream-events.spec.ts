@@ -196,6 +196,16 @@ describe('change events on a collection', () => {
     expect(tokenData(invalidate._id) > tokenData(drop._id)).toBe(true);
   });
 
+  it('invalidates a stream whose $match keeps only inserts when its collection is dropped', async () => {
+    const collection = freshCollection();
+    const stream = await streams.start(collection, [{ $match: { operationType: 'insert' } }]);
+    await collection.insertOne({ _id: 1 } as never);
+    await collection.drop();
+
+    const events = await nextChanges(stream, 2);
+    expect(events.map((event) => event.operationType)).toEqual(['insert', 'invalidate']);
+  });
+
   it('reports a rename with its target followed by invalidate', async () => {
     const collection = freshCollection();
     await collection.insertOne({ _id: 1 } as never);

@@ -43,6 +43,39 @@ describe('change events on a database', () => {
     await otherDb.dropDatabase();
   });
 
+  it('filters by collection and operation ($or of ns.coll / operationType), drops included', async () => {
+    const db = freshDb();
+    const stream = await streams.start(db, [
+      {
+        $match: {
+          $or: [
+            { 'ns.coll': 'wanted' },
+            { 'ns.coll': { $in: ['inserts'] }, operationType: { $in: ['insert'] } },
+            { operationType: 'drop' },
+          ],
+        },
+      },
+      { $project: { _id: 1, ns: 1, operationType: 1 } },
+    ]);
+    const busy = db.collection('busy');
+    await busy.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: i })) as never[]);
+    await db.collection('wanted').insertOne({ _id: 'w1' } as never);
+    await db.collection('wanted').updateOne({ _id: 'w1' } as never, { $set: { x: 1 } });
+    await db.collection('inserts').insertOne({ _id: 'i1' } as never);
+    await db.collection('inserts').deleteOne({ _id: 'i1' } as never);
+    await busy.drop();
+
+    const events = await nextChanges(stream, 4);
+    expect(events.map((event) => [event.operationType, (event as Document).ns.coll])).toEqual([
+      ['insert', 'wanted'],
+      ['update', 'wanted'],
+      ['insert', 'inserts'],
+      ['drop', 'busy'],
+    ]);
+    await expectNoMoreChanges(stream);
+    await db.dropDatabase();
+  });
+
   it('keeps streaming after a collection is renamed or dropped', async () => {
     const db = freshDb();
     await db.collection('a').insertOne({ _id: 1 } as never);

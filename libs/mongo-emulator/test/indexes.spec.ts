@@ -230,4 +230,37 @@ describe('index commands', () => {
     },
     TTL_DEADLINE_MS + 10_000,
   );
+
+  it(
+    'expires documents written after a TTL pass with dates earlier than any it had seen',
+    async () => {
+      const collection = backend.db.collection('idx_ttl_later');
+      await collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+      const now = Date.now();
+      await collection.insertMany([
+        { _id: 'expired', expiresAt: new Date(now - 60_000) },
+        { _id: 'future', expiresAt: new Date(now + 3_600_000) },
+        { _id: 'updated', expiresAt: new Date(now + 3_600_000) },
+      ] as never[]);
+      // A pass has run (it removed 'expired'); 'future' is the earliest date it saw.
+      await waitFor(
+        async () => (await collection.countDocuments({ _id: 'expired' } as never)) === 0,
+        { timeoutMs: TTL_DEADLINE_MS, description: 'the first TTL pass', intervalMs: 100 },
+      );
+      await collection.insertOne({ _id: 'late', expiresAt: new Date(now - 1_000) } as never);
+      await collection.updateOne({ _id: 'updated' } as never, {
+        $set: { expiresAt: [new Date(now + 7_200_000), new Date(now - 1_000)] },
+      });
+
+      await waitFor(async () => (await collection.countDocuments({})) === 1, {
+        timeoutMs: TTL_DEADLINE_MS,
+        description: 'the TTL monitor to delete the documents written after its pass',
+        intervalMs: 100,
+      });
+      expect(await collection.find({}, { projection: { _id: 1 } }).toArray()).toEqual([
+        { _id: 'future' },
+      ]);
+    },
+    2 * TTL_DEADLINE_MS + 10_000,
+  );
 });

@@ -1,5 +1,5 @@
 import { calculateObjectSize } from 'bson';
-import { Aggregator } from 'mingo';
+import { Aggregator, type Query } from 'mingo';
 import { ErrorCode, MongoCommandError } from '../errors';
 import { fromTimestamp, OpTime } from '../oplog/logical-clock';
 import { entryPosition } from '../oplog/oplog';
@@ -13,10 +13,11 @@ import {
 } from '../oplog/resume-token';
 import type { Document } from '../storage/bson-values';
 import type { StorageEngine } from '../storage/storage-engine';
-import { asBadValue, mingoOptions } from '../query/mingo-options';
+import { asBadValue, compileFilter, mingoOptions } from '../query/mingo-options';
 import { BatchRequest, CursorBatch, MAX_BATCH_BYTES, ServerCursor } from '../cursors/server-cursor';
 import { buildChangeEvents, entryInScope } from './change-event-builder';
 import { ChangeStreamScope, ChangeStreamSpec } from './change-stream-options';
+import { entryPrefilter, type EntryPrefilter } from './entry-prefilter';
 
 /** mongod's await time for a tailable awaitData getMore sent without maxTimeMS. */
 const DEFAULT_AWAIT_MS = 1000;
@@ -41,6 +42,14 @@ export class ChangeStreamCursor implements ServerCursor {
   /** Resuming right after a drop/rename that invalidates this stream: the invalidate comes next. */
   private pendingInvalidate: Document | undefined;
   private closed = false;
+  /**
+   * The pipeline's leading `$match` stages, tested on the events as built (no copy): most
+   * events of a busy namespace fail them, as mongod filters its oplog scan before any stage.
+   */
+  private readonly filters: Query[] = [];
+  /** What those `$match` stages say about an oplog entry, tested before its event is built. */
+  private readonly entryTest: EntryPrefilter | undefined;
+  /** The stages after them, run on the events that passed. */
   private readonly pipeline: Aggregator | undefined;
 
   constructor(
@@ -94,11 +103,21 @@ export class ChangeStreamCursor implements ServerCursor {
       this.seq = oplog.nextSeq;
       this.lowWaterMark = highWaterMark(this.startTime);
     }
+    let rest = stages;
+    const entryTests: EntryPrefilter[] = [];
+    while (rest.length > 0 && isPlainMatch(rest[0])) {
+      this.filters.push(compileFilter(rest[0].$match));
+      const test = entryPrefilter(rest[0].$match);
+      if (test) entryTests.push(test);
+      rest = rest.slice(1);
+    }
+    this.entryTest =
+      entryTests.length <= 1 ? entryTests[0] : (entry) => entryTests.every((test) => test(entry));
     // Events share stored documents; stages other than $match may modify their input in mingo.
-    const needsCopies = stages.some((stage) => Object.keys(stage)[0] !== '$match');
-    if (stages.length > 0) {
+    const needsCopies = rest.some((stage) => Object.keys(stage)[0] !== '$match');
+    if (rest.length > 0) {
       try {
-        this.pipeline = new Aggregator(stages, mingoOptions(undefined, needsCopies));
+        this.pipeline = new Aggregator(rest, mingoOptions(undefined, needsCopies));
       } catch (error) {
         throw asBadValue(error);
       }
@@ -218,6 +237,7 @@ export class ChangeStreamCursor implements ServerCursor {
         this.seq += 1;
         lastPosition = entryPosition(entry);
         if (!entryInScope(entry, this.scope)) continue;
+        if (this.entryTest && !this.entryTest(entry)) continue;
         for (const built of buildChangeEvents(entry, this.scope, this.spec, this.engine)) {
           chunk.push(built.event);
           if (built.invalidates) invalidateAt = chunk.length - 1;
@@ -241,9 +261,17 @@ export class ChangeStreamCursor implements ServerCursor {
 
   /** Runs the user's stages; the invalidate event bypasses them, as in mongod. */
   private applyPipeline(events: Document[], invalidateAt: number): Document[] {
-    if (!this.pipeline || events.length === 0) return events;
+    if ((!this.pipeline && this.filters.length === 0) || events.length === 0) return events;
     const invalidate = invalidateAt >= 0 ? events[invalidateAt] : undefined;
-    const input = invalidate ? events.filter((_, index) => index !== invalidateAt) : events;
+    let input = invalidate ? events.filter((_, index) => index !== invalidateAt) : events;
+    if (this.filters.length > 0) {
+      try {
+        input = input.filter((event) => this.filters.every((filter) => filter.test(event)));
+      } catch (error) {
+        throw asBadValue(error);
+      }
+    }
+    if (!this.pipeline) return invalidate ? [...input, invalidate] : input;
     const tokens = new Set(input.map((event) => (event._id as { _data: string })._data));
     let output: Document[];
     try {
@@ -263,6 +291,19 @@ export class ChangeStreamCursor implements ServerCursor {
     }
     return invalidate ? [...output, invalidate] : output;
   }
+}
+
+/** A `{$match: {...}}` stage alone (anything else is left to the aggregator to judge). */
+function isPlainMatch(stage: Document): stage is { $match: Document } {
+  const keys = Object.keys(stage);
+  const match = stage.$match;
+  return (
+    keys.length === 1 &&
+    keys[0] === '$match' &&
+    typeof match === 'object' &&
+    match !== null &&
+    !Array.isArray(match)
+  );
 }
 
 function historyLost(): MongoCommandError {

@@ -141,8 +141,12 @@ export function valueAtPath(doc: unknown, path: string): unknown {
 
 /** Puts `_id` first, generating an ObjectId when the document has none, as mongod does. */
 export function withIdFirst(doc: Document): Document {
+  // The first key without listing them all (this runs for every inserted document).
+  for (const key in doc) {
+    if (key === '_id' && doc._id !== undefined) return doc;
+    break;
+  }
   const keys = Object.keys(doc);
-  if (keys[0] === '_id' && doc._id !== undefined) return doc;
   const result: Document = { _id: doc._id === undefined ? new ObjectId() : doc._id };
   for (const key of keys) if (key !== '_id') result[key] = doc[key];
   return result;

@@ -64,13 +64,20 @@ export class CollectionState {
 
   /** Checks unique indexes for a new version of the document with id key `idKey`. */
   assertUnique(doc: Document, idKey: string): void {
-    for (const index of this.uniqueIndexes) index.assertUnique(doc, idKey, this.ns);
+    // Loops over `indexes` rather than `uniqueIndexes`: no array per written document.
+    for (const index of this.indexes) {
+      if (index.unique && !index.isIdIndex) index.assertUnique(doc, idKey, this.ns);
+    }
   }
 
   put(idKey: string, doc: Document, previous?: Document): void {
-    const uniques = this.uniqueIndexes;
-    if (previous) for (const index of uniques) index.remove(previous, idKey);
-    for (const index of uniques) index.add(doc, idKey);
+    for (const index of this.indexes) {
+      if (index.unique && !index.isIdIndex) {
+        if (previous) index.remove(previous, idKey);
+        index.add(doc, idKey);
+      }
+      if (index.nextExpiryMs !== undefined) index.noteTtlDate(doc);
+    }
     this.docs.set(idKey, doc);
   }
 

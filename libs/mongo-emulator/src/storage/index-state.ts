@@ -24,6 +24,11 @@ export class IndexState {
   readonly sparse: boolean;
   private readonly partialFilter: Query | undefined;
   private readonly entries = new Map<string, string>();
+  /**
+   * A TTL index: the earliest date (ms) among its documents, once the TTL monitor has scanned
+   * them; every later write lowers it (`noteTtlDate`). Undefined: unknown, the monitor scans.
+   */
+  nextExpiryMs: number | undefined;
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
@@ -45,6 +50,13 @@ export class IndexState {
   get expireAfterSeconds(): number | undefined {
     const value = this.spec.expireAfterSeconds;
     return value === undefined ? undefined : toNumber(value);
+  }
+
+  /** A document was written: a TTL index the monitor scanned learns its date. */
+  noteTtlDate(doc: Document): void {
+    if (this.nextExpiryMs === undefined) return;
+    const date = earliestDateMs(doc, this.fields[0]);
+    if (date < this.nextExpiryMs) this.nextExpiryMs = date;
   }
 
   /** Key entries of a document, or none when a sparse/partial index skips it. */
@@ -153,4 +165,13 @@ export function validateIndexSpec(raw: unknown): IndexSpec {
   }
   const { v: _v, ...rest } = spec;
   return { v: 2, ...rest, key, name: spec.name };
+}
+
+/** The earliest date at a TTL index's field (arrays: their earliest), Infinity without one. */
+export function earliestDateMs(doc: Document, field: string): number {
+  let earliest = Infinity;
+  for (const value of valuesAtPath(doc, field)) {
+    if (value instanceof Date && value.getTime() < earliest) earliest = value.getTime();
+  }
+  return earliest;
 }

@@ -258,6 +258,33 @@ describe(JournalAnalyticsRepository.name, () => {
     ]);
   });
 
+  it('gives the fields a stored record left out (no value) back as null in a timeline', async () => {
+    const journal: Collection<Partial<JournalRecord>> =
+      runtime.connection.db!.collection(JOURNAL_COLLECTION);
+    const {
+      sourceService: _s,
+      documentKey: _k,
+      processId: _p,
+      changedAt: _c,
+      completedAt: _d,
+      error: _e,
+      ...stored
+    } = record('sparse-1', 'inventory', 'pending', T0 + 5_000, null);
+    await journal.insertOne({ ...stored, receivedAt: new Date(T0 + 5_000) });
+
+    const [event] = await analytics.timeline('sparse-1');
+    expect(event).toMatchObject({
+      sourceService: null,
+      documentKey: null,
+      processId: null,
+      changedAt: null,
+      completedAt: null,
+      error: null,
+      at: new Date(T0 + 5_000),
+    });
+    await journal.deleteOne({ _id: stored._id });
+  });
+
   it('reports the interactions between services with counts, success, handling time and bytes', async () => {
     const edges = await analytics.interactions({ since, now: NOW });
     expect(edges).toEqual([

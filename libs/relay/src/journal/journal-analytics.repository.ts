@@ -11,7 +11,12 @@ import type {
   ProcessSummary,
 } from './journal-analytics.types';
 import type { JournalRecordDocument } from './journal.schema';
-import { FAILURE_OUTCOMES, SUCCESS_OUTCOMES, type JournalRecord } from './journal.types';
+import {
+  FAILURE_OUTCOMES,
+  NULLABLE_JOURNAL_FIELDS,
+  SUCCESS_OUTCOMES,
+  type JournalRecord,
+} from './journal.types';
 
 type Stage = Record<string, unknown>;
 
@@ -120,7 +125,7 @@ export class JournalAnalyticsRepository {
           },
           eventCount: { $sum: 1 },
           subscribers: { $addToSet: '$service' },
-          sources: { $addToSet: '$sourceService' },
+          sources: { $addToSet: { $ifNull: ['$sourceService', null] } },
           collections: { $addToSet: '$ns.coll' },
           delivered: { $sum: { $cond: [{ $in: ['$outcome', [...SUCCESS_OUTCOMES]] }, 1, 0] } },
           failed: { $sum: { $cond: [{ $in: ['$outcome', [...FAILURE_OUTCOMES]] }, 1, 0] } },
@@ -251,7 +256,15 @@ export class JournalAnalyticsRepository {
     return this.model
       .aggregate<JournalRecord & { at: Date }>([
         { $match: match },
-        { $addFields: { at: { $ifNull: ['$changedAt', '$receivedAt'] } } },
+        {
+          $addFields: {
+            at: { $ifNull: ['$changedAt', '$receivedAt'] },
+            // Stored records leave fields without a value out: they read as null.
+            ...Object.fromEntries(
+              NULLABLE_JOURNAL_FIELDS.map((field) => [field, { $ifNull: [`$${field}`, null] }]),
+            ),
+          },
+        },
         { $sort: { at: 1, receivedAt: 1, _id: 1 } },
       ] as PipelineStage[])
       .exec();

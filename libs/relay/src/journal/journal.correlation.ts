@@ -9,10 +9,25 @@ export interface Correlation {
   processId: string | null;
 }
 
+/**
+ * Paths split once: a journal reads the same few paths (correlation, business fields) of every
+ * event. Bounded: past its size the cache starts over.
+ */
+const splitPaths = new Map<string, string[]>();
+const MAX_SPLIT_PATHS = 1_000;
+
 /** The value at a dotted path of the change event (`fullDocument.order.id`, `items.0.sku`). */
 export function valueAtPath(root: unknown, path: string): unknown {
+  let parts = splitPaths.get(path);
+  if (!parts) {
+    if (splitPaths.size >= MAX_SPLIT_PATHS) {
+      splitPaths.clear();
+    }
+    parts = path.split('.');
+    splitPaths.set(path, parts);
+  }
   let value: unknown = root;
-  for (const part of path.split('.')) {
+  for (const part of parts) {
     if (value === null || typeof value !== 'object') {
       return undefined;
     }

@@ -3,22 +3,14 @@ import { eventWeight } from '../source/event-weight';
 import { eventIdOf, type RawChangeEvent } from '../source/change-event.mapper';
 import type { Subscription } from '../subscriptions/subscription.types';
 import { correlationOf, valueAtPath } from './journal.correlation';
-import type { JournalError, JournalOutcome, JournalRecord } from './journal.types';
+import type {
+  JournalError,
+  JournalOutcome,
+  JournalRecord,
+  StoredJournalRecord,
+} from './journal.types';
 
 const HOUR_MS = 3_600_000;
-
-/**
- * BSON sizes the worker already computed for its buffer budget (`weigh`), so the journal does
- * not walk each event a second time. Weak: an entry goes with its event.
- */
-const knownSizes = new WeakMap<object, number>();
-
-/** The event's BSON size, remembered for its journal record. */
-export function weighEvent(event: RawChangeEvent): number {
-  const size = eventWeight(event);
-  knownSizes.set(event, size);
-  return size;
-}
 
 /**
  * What the hooks keep per handled event: references and numbers only. The record itself
@@ -38,6 +30,11 @@ export interface PendingEntry {
   error: unknown;
   /** A pending record may exist for it: the final one replaces it. */
   hadPending: boolean;
+  /**
+   * The event's BSON size as the engine weighed it for its buffer budget (so the journal does
+   * not walk each event a second time); 0 when unknown (a replay): measured at flush time.
+   */
+  sizeBytes: number;
 }
 
 /** The `…|replay|<ms>` tail of a replay record's id (see `JournalRecord._id`). */
@@ -48,43 +45,63 @@ export function isReplayRecord(record: Pick<JournalRecord, '_id'>): boolean {
   return REPLAY_ID_TAIL.test(record._id);
 }
 
-/** Builds the stored record of a handled event (at flush time). */
-export function toRecord(entry: PendingEntry): JournalRecord {
+/**
+ * Builds the stored record of a handled event (at flush time); fields without a value are left
+ * out (see `StoredJournalRecord`).
+ */
+export function toRecord(entry: PendingEntry): StoredJournalRecord {
   const { subscription, payload } = entry;
   const eventId = eventIdOf(payload._id);
   const { correlationId, processId } = correlationOf(payload, eventId, subscription.correlation);
   const changedMs = changeTimeMs(payload);
   const fields: Record<string, unknown> = {};
-  for (const [name, path] of Object.entries(subscription.journal?.fields ?? {})) {
-    fields[name] = valueAtPath(payload, path) ?? null;
+  const paths = subscription.journal?.fields;
+  if (paths) {
+    for (const name in paths) {
+      fields[name] = valueAtPath(payload, paths[name]) ?? null;
+    }
   }
   const completedMs = entry.completedAt ?? Date.now();
   const retentionHours = subscription.journal?.retentionHours ?? 24;
-  return {
+  const record: StoredJournalRecord = {
     _id: entry.replay
       ? `${subscription.name}|${eventId}|replay|${entry.completedAt}`
       : `${subscription.name}|${eventId}`,
     eventId,
     subscription: subscription.name,
     service: subscription.serviceName,
-    sourceService: subscription.source.ownerService ?? null,
     ns: { db: payload.ns?.db ?? '', coll: payload.ns?.coll ?? null },
     operationType: payload.operationType,
-    documentKey: payload.documentKey ?? null,
     correlationId,
-    processId,
     outcome: entry.outcome,
     attempts: entry.attempts,
-    changedAt: changedMs === undefined ? null : new Date(changedMs),
     receivedAt: new Date(Math.round(entry.receivedAt)),
-    completedAt: entry.completedAt === null ? null : new Date(entry.completedAt),
     handlingMs: Math.max(0, entry.handlingMs),
     latencyMs: Math.max(0, completedMs - (changedMs ?? entry.receivedAt)),
-    sizeBytes: knownSizes.get(payload) ?? eventWeight(payload),
+    sizeBytes: entry.sizeBytes > 0 ? entry.sizeBytes : eventWeight(payload),
     fields,
-    error: entry.error === undefined || entry.error === null ? null : journalError(entry.error),
     expireAt: new Date((entry.completedAt ?? entry.receivedAt) + retentionHours * HOUR_MS),
   };
+  const sourceService = subscription.source.ownerService;
+  if (sourceService !== undefined && sourceService !== null) {
+    record.sourceService = sourceService;
+  }
+  if (payload.documentKey !== undefined && payload.documentKey !== null) {
+    record.documentKey = payload.documentKey;
+  }
+  if (processId !== null) {
+    record.processId = processId;
+  }
+  if (changedMs !== undefined) {
+    record.changedAt = new Date(changedMs);
+  }
+  if (entry.completedAt !== null) {
+    record.completedAt = new Date(entry.completedAt);
+  }
+  if (entry.error !== undefined && entry.error !== null) {
+    record.error = journalError(entry.error);
+  }
+  return record;
 }
 
 function journalError(error: unknown): JournalError {

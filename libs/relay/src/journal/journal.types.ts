@@ -2,8 +2,9 @@
  * The event journal: one record per event a subscription with `journal.enabled` handled, in
  * the `event_journal` collection of the metadata database. Written in bulk batches off the
  * delivery path by the `JournalWriter`; read by the process and interaction analytics (and the
- * SQL table `CHANGE_STREAM_EVENTS()`). Every field below is always present (null when it has
- * no value), so readers need no existence checks.
+ * SQL table `CHANGE_STREAM_EVENTS()`). A stored record leaves out the fields that have no value
+ * (`StoredJournalRecord`: fewer bytes to write, parse and keep per event); the readers give them
+ * back as null (`JournalRecord`).
  */
 
 export const JOURNAL_COLLECTION = 'event_journal';
@@ -37,6 +38,22 @@ export interface JournalError {
   code: string | number | null;
 }
 
+/** Fields a stored record leaves out when they are null. */
+export const NULLABLE_JOURNAL_FIELDS = [
+  'sourceService',
+  'documentKey',
+  'processId',
+  'changedAt',
+  'completedAt',
+  'error',
+] as const;
+type NullableJournalField = (typeof NULLABLE_JOURNAL_FIELDS)[number];
+
+/** A record as written: the `NULLABLE_JOURNAL_FIELDS` only when they have a value. */
+export type StoredJournalRecord = Omit<JournalRecord, NullableJournalField> &
+  Partial<Pick<JournalRecord, NullableJournalField>>;
+
+/** A record as read (every field present, null when it has no value). */
 export interface JournalRecord {
   /**
    * `${subscription}|${eventId}` for an event from the stream (a redelivery after a crash

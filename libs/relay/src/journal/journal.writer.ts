@@ -11,7 +11,7 @@ import type { Subscription } from '../subscriptions/subscription.types';
 import { correlationOf, inSample } from './journal.correlation';
 import { toRecord, type PendingEntry } from './journal.record';
 import { JournalRepository } from './journal.repository';
-import type { JournalOutcome, JournalRecord } from './journal.types';
+import type { JournalOutcome, StoredJournalRecord } from './journal.types';
 
 /** Why a record was not journaled. */
 export type JournalDropReason = 'buffer-full' | 'write-failed';
@@ -24,6 +24,8 @@ interface InFlightEvent {
   lastDurationMs: number;
   lastError: unknown;
   pendingWritten: boolean;
+  /** BSON size as the engine weighed it. */
+  sizeBytes: number;
 }
 
 /** The unsettled events of one worker's engine, so long-running ones can be journaled pending. */
@@ -137,10 +139,11 @@ export class JournalWriter implements OnModuleDestroy {
         handlingMs,
         error,
         hadPending: entry.pendingWritten,
+        sizeBytes: entry.sizeBytes,
       });
     };
     return {
-      received: (event) => {
+      received: (event, weight) => {
         if (sampled(event.payload)) {
           inFlight.set(event.seq, {
             payload: event.payload,
@@ -149,6 +152,7 @@ export class JournalWriter implements OnModuleDestroy {
             lastDurationMs: 0,
             lastError: undefined,
             pendingWritten: false,
+            sizeBytes: weight ?? 0,
           });
         }
       },
@@ -206,6 +210,7 @@ export class JournalWriter implements OnModuleDestroy {
           handlingMs: outcome.status === 'failed' ? (failure?.durationMs ?? 0) : info.durationMs,
           error: outcome.status === 'failed' ? outcome.error : undefined,
           hadPending: false,
+          sizeBytes: 0,
         });
       },
     };
@@ -245,7 +250,7 @@ export class JournalWriter implements OnModuleDestroy {
 
   private push(entry: PendingEntry): void {
     if (this.buffer.length >= this.options.journalMaxBuffered) {
-      this.drop([entry], 'buffer-full');
+      this.drop(new Map([[entry.subscription, 1]]), 'buffer-full');
       return;
     }
     this.buffer.push(entry);
@@ -258,21 +263,24 @@ export class JournalWriter implements OnModuleDestroy {
     await this.writePending();
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.options.journalBatchSize);
+      const counts = perSubscription(batch);
       try {
-        const fresh: JournalRecord[] = [];
-        const replacing: JournalRecord[] = [];
+        const fresh: StoredJournalRecord[] = [];
+        const replacing: StoredJournalRecord[] = [];
         for (const entry of batch) {
           (entry.hadPending ? replacing : fresh).push(toRecord(entry));
         }
+        // The events are not needed while the records are written: let them go now.
+        batch.length = 0;
         const result = await this.repository.insert(fresh);
         await this.repository.replace(replacing);
         this.totals.written += result.inserted + replacing.length;
         this.totals.duplicates += result.duplicates;
-        for (const [entry, count] of perSubscription(batch)) {
-          this.writtenCounter.inc(labelsOf(entry), count);
+        for (const [subscription, count] of counts) {
+          this.writtenCounter.inc(labelsOf(subscription), count);
         }
       } catch (error) {
-        this.failed(batch, error);
+        this.failed(counts, error);
       }
     }
   }
@@ -298,6 +306,7 @@ export class JournalWriter implements OnModuleDestroy {
             handlingMs: event.lastDurationMs,
             error: event.lastError,
             hadPending: false,
+            sizeBytes: event.sizeBytes,
           });
         }
       }
@@ -310,26 +319,30 @@ export class JournalWriter implements OnModuleDestroy {
       this.totals.pendingWritten += entries.length;
     } catch (error) {
       marked.forEach((event) => (event.pendingWritten = false));
-      this.failed(entries, error);
+      this.failed(perSubscription(entries), error);
     }
   }
 
-  private failed(batch: PendingEntry[], error: unknown): void {
-    this.drop(batch, 'write-failed');
+  private failed(counts: Map<Subscription, number>, error: unknown): void {
+    const dropped = this.drop(counts, 'write-failed');
     const now = Date.now();
     if (now - this.lastFailureLogAt > 10_000) {
       this.lastFailureLogAt = now;
       this.logger.warn(
-        `Journal write failed, ${batch.length} record(s) dropped (deliveries are unaffected): ${(error as Error).message}`,
+        `Journal write failed, ${dropped} record(s) dropped (deliveries are unaffected): ${(error as Error).message}`,
       );
     }
   }
 
-  private drop(entries: PendingEntry[], reason: JournalDropReason): void {
-    this.totals.dropped[reason] += entries.length;
-    for (const [entry, count] of perSubscription(entries)) {
-      this.droppedCounter.inc({ ...labelsOf(entry), reason }, count);
+  /** Counts dropped records; returns how many. */
+  private drop(counts: Map<Subscription, number>, reason: JournalDropReason): number {
+    let dropped = 0;
+    for (const [subscription, count] of counts) {
+      dropped += count;
+      this.droppedCounter.inc({ ...labelsOf(subscription), reason }, count);
     }
+    this.totals.dropped[reason] += dropped;
+    return dropped;
   }
 
   private startTimer(): void {
@@ -341,21 +354,15 @@ export class JournalWriter implements OnModuleDestroy {
   }
 }
 
-/** Entries counted per subscription (one entry of each stands for its labels). */
-function perSubscription(entries: readonly PendingEntry[]): Map<PendingEntry, number> {
-  const first = new Map<Subscription, PendingEntry>();
-  const counts = new Map<PendingEntry, number>();
+/** Entries counted per subscription. */
+function perSubscription(entries: readonly PendingEntry[]): Map<Subscription, number> {
+  const counts = new Map<Subscription, number>();
   for (const entry of entries) {
-    let representative = first.get(entry.subscription);
-    if (!representative) {
-      representative = entry;
-      first.set(entry.subscription, entry);
-    }
-    counts.set(representative, (counts.get(representative) ?? 0) + 1);
+    counts.set(entry.subscription, (counts.get(entry.subscription) ?? 0) + 1);
   }
   return counts;
 }
 
-function labelsOf(entry: PendingEntry): { subscription: string; service: string } {
-  return { subscription: entry.subscription.name, service: entry.subscription.serviceName };
+function labelsOf(subscription: Subscription): { subscription: string; service: string } {
+  return { subscription: subscription.name, service: subscription.serviceName };
 }

@@ -14,7 +14,6 @@ import type { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { checkpointBelongsTo, type StreamPosition } from '../checkpoints/checkpoint.types';
 import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import type { AnyEventHandler } from '../handlers/handler.types';
-import { weighEvent } from '../journal/journal.record';
 import type { JournalWriter } from '../journal/journal.writer';
 import type { LeasesRepository } from '../leases/leases.repository';
 import type { Lease } from '../leases/lease.types';
@@ -294,8 +293,8 @@ export class SubscriptionWorker {
       options: engineOptionsFor(subscription, handler, options),
       // The engine leaves its share when it is stopped or drained.
       budget: share,
-      // With a journal, sizes are remembered for its records (one walk per event).
-      weigh: subscription.journal?.enabled ? weighEvent : eventWeight,
+      // The journal takes each event's size from its `received` hook (one walk per event).
+      weigh: eventWeight,
     });
     this.engine = engine;
     if (this.stopMode) {
