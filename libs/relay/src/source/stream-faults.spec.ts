@@ -14,7 +14,10 @@ describe('ChangeSource under stream faults', () => {
   const log = new EventLog();
   const sourceDb = uniqueDbName('src');
   const appName = uniqueDbName('faulty');
-  /** getMore failures of the subscription's database-level change stream. */
+  /**
+   * getMore failures of the subscription's database-level change stream (the runtime's own
+   * metadata stream is database-level too, on the metadata database: told apart by database).
+   */
   const streamGetMoreFailures: CommandFailedEvent[] = [];
 
   beforeAll(async () => {
@@ -31,11 +34,14 @@ describe('ChangeSource under stream faults', () => {
     const client = runtime.connection.getClient();
     client.on('commandStarted', (event: CommandStartedEvent) => {
       if (event.commandName === 'getMore') {
-        pending.set(event.requestId, String(event.command.collection));
+        pending.set(event.requestId, `${event.databaseName}.${String(event.command.collection)}`);
       }
     });
     client.on('commandFailed', (event: CommandFailedEvent) => {
-      if (event.commandName === 'getMore' && pending.get(event.requestId) === '$cmd.aggregate') {
+      if (
+        event.commandName === 'getMore' &&
+        pending.get(event.requestId) === `${sourceDb}.$cmd.aggregate`
+      ) {
         streamGetMoreFailures.push(event);
       }
     });
