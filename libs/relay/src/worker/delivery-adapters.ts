@@ -36,14 +36,25 @@ export function engineHandlerFor(
       );
     };
   }
-  return async (events, ctx) => {
-    // One event per call: the engine gives a one-event handler batches of one.
-    for (const event of events) {
-      const envelope = toEnvelope(event.payload, subscription, event.attempt);
-      await handler.handle(envelope, handlerContextOf(ctx, seen, [event], [envelope], correlation));
+  const handleOne = (event: DeliveryEvent<RawChangeEvent>, ctx: EngineContext): Promise<void> => {
+    const envelope = toEnvelope(event.payload, subscription, event.attempt);
+    return handler.handle(envelope, handlerContextOf(ctx, seen, [event], [envelope], correlation));
+  };
+  // The engine gives a one-event handler batches of one: the handler's own promise is returned
+  // as it is (no async frame around it, one promise less per event).
+  return (events, ctx) => {
+    if (events.length === 1) {
+      return handleOne(events[0], ctx);
     }
+    return (async () => {
+      for (const event of events) {
+        await handleOne(event, ctx);
+      }
+    })();
   };
 }
+
+type EngineContext = Parameters<Handler<RawChangeEvent>>[1];
 
 /**
  * What a handler call sees. `signal` and `correlationIds` are computed when read: the engine
