@@ -49,6 +49,9 @@ export function testEnv(
     // The test backends' oplogs span minutes, not hours: only the share of the window counts.
     HEALTH_OPLOG_WARNING_MS: '0',
     HEALTH_OPLOG_CRITICAL_MS: '0',
+    // `npm run test:shared` reruns the guarantee tests with shared streams: the servers they
+    // boot read their configuration from this environment, not from the test process's.
+    ...(process.env.SHARED_STREAMS ? { SHARED_STREAMS: process.env.SHARED_STREAMS } : {}),
     ...overrides,
   };
 }
