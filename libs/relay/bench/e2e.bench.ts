@@ -22,6 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, relative, resolve } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import {
+  processCpuMicros,
   startEmulatorProcess,
   type RunningEmulator,
 } from '../../mongo-emulator/bench/emulator-process';
@@ -264,23 +265,6 @@ async function throughput(ctx: Context): Promise<void> {
     );
   }
 }
-
-/** User + system CPU time of a local process in µs, from /proc (undefined elsewhere). */
-function processCpuMicros(pid: number | undefined): number | undefined {
-  if (!pid) {
-    return undefined;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-const CLOCK_TICKS = 100;
 
 /** Writes at a steady rate (batches every 10 ms) and reports end-to-end latency percentiles. */
 async function latency(ctx: Context): Promise<void> {

@@ -31,7 +31,6 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
-import { readFileSync } from 'node:fs';
 import { EJSON, calculateObjectSize } from 'bson';
 import { MongoClient, type Timestamp } from 'mongodb';
 import {
@@ -44,7 +43,10 @@ import {
   type ChangeEventEnvelope,
   type EventHandler,
 } from '../src';
-import { startEmulatorProcess } from '../../mongo-emulator/bench/emulator-process';
+import {
+  processCpuMicros,
+  startEmulatorProcess,
+} from '../../mongo-emulator/bench/emulator-process';
 import { buildSubscription } from '../test/support/subscription.fixture';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
@@ -82,23 +84,6 @@ class CountingHandler implements EventHandler {
     }
   }
 }
-
-/** CPU time (user + system) of another process of this machine, in µs; undefined elsewhere. */
-function processCpuMicros(pid: number | undefined): number | undefined {
-  if (!pid) {
-    return undefined;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-const CLOCK_TICKS = 100;
 
 interface RunResult {
   /** Events per second, first to last event. */
