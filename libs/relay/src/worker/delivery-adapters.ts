@@ -1,4 +1,10 @@
-import type { DeadLetterSink, DeliveryEvent, EngineOptionsInput, Handler } from '@app/delivery';
+import type {
+  DeadLetterSink,
+  DeliveryEvent,
+  EngineOptionsInput,
+  Handler,
+  HandlerContext as EngineContext,
+} from '@app/delivery';
 import type { Logger } from '@nestjs/common';
 import type { DeadLettersRepository } from '../dead-letters/dead-letters.repository';
 import type { DeadLetterError, DeadLetterPosition } from '../dead-letters/dead-letter.types';
@@ -54,8 +60,6 @@ export function engineHandlerFor(
   };
 }
 
-type EngineContext = Parameters<Handler<RawChangeEvent>>[1];
-
 /**
  * What a handler call sees. `signal` and `correlationIds` are computed when read: the engine
  * creates an attempt's AbortController only for handlers that read its signal, and most
@@ -63,7 +67,7 @@ type EngineContext = Parameters<Handler<RawChangeEvent>>[1];
  * Own getters (not a class) so a handler that spreads its context still gets both.
  */
 function handlerContextOf(
-  engine: Pick<HandlerContext, 'signal' | 'attempt' | 'abortSource'>,
+  engine: EngineContext,
   subscription: Subscription,
   events: readonly DeliveryEvent<RawChangeEvent>[],
   envelopes: readonly ChangeEventEnvelope[],
