@@ -13,8 +13,9 @@ import type {
 const HOUR_MS = 3_600_000;
 
 /**
- * What the hooks keep per handled event: references and numbers only. The record itself
- * (paths, correlation, BSON size) is built at flush time, off the delivery path.
+ * What the hooks know of a handled event when it settles: references and numbers only. The
+ * writer turns it into its record at once (the record, not the decoded event, waits for the
+ * bulk write).
  */
 export interface PendingEntry {
   subscription: Subscription;
@@ -32,7 +33,7 @@ export interface PendingEntry {
   hadPending: boolean;
   /**
    * The event's BSON size as the engine weighed it for its buffer budget (so the journal does
-   * not walk each event a second time); 0 when unknown (a replay): measured at flush time.
+   * not walk each event a second time); 0 when unknown (a replay): measured when the record is built.
    */
   sizeBytes: number;
 }
@@ -46,8 +47,8 @@ export function isReplayRecord(record: Pick<JournalRecord, '_id'>): boolean {
 }
 
 /**
- * Builds the stored record of a handled event (at flush time); fields without a value are left
- * out (see `StoredJournalRecord`).
+ * Builds the stored record of a handled event; fields without a value are left out (see
+ * `StoredJournalRecord`).
  */
 export function toRecord(entry: PendingEntry): StoredJournalRecord {
   const { subscription, payload } = entry;

@@ -34,6 +34,18 @@ class InFlightTracker {
   constructor(readonly subscription: Subscription) {}
 }
 
+/**
+ * A record waiting for the next bulk write. It is built when the event settles, so the buffer
+ * holds ~0.5 KB records, not the decoded change events (several KB each, kept alive until the
+ * flush, they showed as garbage-collector time).
+ */
+interface BufferedRecord {
+  subscription: Subscription;
+  /** A pending record may exist for it: the final one replaces it. */
+  hadPending: boolean;
+  record: StoredJournalRecord;
+}
+
 export interface JournalWriterStats {
   buffered: number;
   written: number;
@@ -54,7 +66,7 @@ export interface JournalWriterStats {
 @Injectable()
 export class JournalWriter implements OnModuleDestroy {
   private readonly logger = new Logger(JournalWriter.name);
-  private buffer: PendingEntry[] = [];
+  private buffer: BufferedRecord[] = [];
   private readonly trackers = new Map<string, InFlightTracker>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -253,7 +265,11 @@ export class JournalWriter implements OnModuleDestroy {
       this.drop(new Map([[entry.subscription, 1]]), 'buffer-full');
       return;
     }
-    this.buffer.push(entry);
+    this.buffer.push({
+      subscription: entry.subscription,
+      hadPending: entry.hadPending,
+      record: toRecord(entry),
+    });
     if (this.buffer.length >= this.options.journalBatchSize && !this.flushing) {
       void this.flush();
     }
@@ -268,10 +284,8 @@ export class JournalWriter implements OnModuleDestroy {
         const fresh: StoredJournalRecord[] = [];
         const replacing: StoredJournalRecord[] = [];
         for (const entry of batch) {
-          (entry.hadPending ? replacing : fresh).push(toRecord(entry));
+          (entry.hadPending ? replacing : fresh).push(entry.record);
         }
-        // The events are not needed while the records are written: let them go now.
-        batch.length = 0;
         const result = await this.repository.insert(fresh);
         await this.repository.replace(replacing);
         this.totals.written += result.inserted + replacing.length;
@@ -355,7 +369,9 @@ export class JournalWriter implements OnModuleDestroy {
 }
 
 /** Entries counted per subscription. */
-function perSubscription(entries: readonly PendingEntry[]): Map<Subscription, number> {
+function perSubscription(
+  entries: readonly { subscription: Subscription }[],
+): Map<Subscription, number> {
   const counts = new Map<Subscription, number>();
   for (const entry of entries) {
     counts.set(entry.subscription, (counts.get(entry.subscription) ?? 0) + 1);
