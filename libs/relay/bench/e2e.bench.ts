@@ -4,8 +4,12 @@
  * when it is set. Each variant drains a backlog of small documents; the variants are repeated
  * and interleaved (the machine is shared and noisy: ratios within one run are what count) and
  * the medians are printed with their ratio to the raw driver loop (and, for webhooks, to a
- * plain keep-alive HTTP client loop against the same receiver). Then: latency percentiles at a
- * fixed rate, checkpoint writes per 1,000 events, and the peak RSS while a large backlog drains.
+ * plain keep-alive HTTP client loop against the same receiver). Two floor rows add to the raw
+ * loop only the least a relay does per event (the handler's envelope and an awaited no-op
+ * handler; the envelopes' webhook bodies, nothing sent): what is left between them and Change
+ * Relay is the cost of its own machinery. Each row shows the bench process's CPU per event.
+ * Then: latency percentiles at a fixed rate, checkpoint writes per 1,000 events, and the peak
+ * RSS while a large backlog drains.
  *
  * Change Relay runs through its real runtime: ChangeRelayModule in a Nest application context
  * (supervisor, lease, worker, delivery engine, checkpoints, metrics recorder), subscriptions
@@ -26,10 +30,11 @@ import {
   startEmulatorProcess,
   type RunningEmulator,
 } from '../../mongo-emulator/bench/emulator-process';
-import { toEnvelope, webhookMessage, type RawChangeEvent } from '../src';
+import { toEnvelope, webhookMessage, type ChangeEventEnvelope, type RawChangeEvent } from '../src';
 import { buildSubscription } from '../test/support/subscription.fixture';
 import {
   clusterTimeNow,
+  floorLoop,
   handWrittenConsumer,
   insertBacklog,
   plainHttpLoop,
@@ -129,6 +134,47 @@ const VARIANTS: Variant[] = [
       };
     },
   },
+  {
+    name: 'floor-handler',
+    label: 'floor: raw loop + envelope + await a no-op handler, per event',
+    events: EVENTS,
+    measure: async (ctx, db, drainStarts) => {
+      const start = await clusterTimeNow(ctx.client);
+      await insertBacklog(db, EVENTS);
+      drainStarts();
+      const subscription = buildSubscription({ name: 'bench' });
+      const handler = (_envelope: ChangeEventEnvelope): Promise<void> => Promise.resolve();
+      return {
+        timing: await floorLoop(db, start, EVENTS, (change) =>
+          handler(toEnvelope(change as RawChangeEvent, subscription, 1)),
+        ),
+      };
+    },
+  },
+  {
+    name: 'floor-body',
+    label: 'floor: raw loop + envelope + webhook body per 100 events (nothing sent)',
+    events: EVENTS,
+    measure: async (ctx, db, drainStarts) => {
+      const start = await clusterTimeNow(ctx.client);
+      await insertBacklog(db, EVENTS);
+      drainStarts();
+      const subscription = buildSubscription({ name: 'bench' });
+      let envelopes: ChangeEventEnvelope[] = [];
+      let bytes = 0;
+      const timing = await floorLoop(db, start, EVENTS, (change) => {
+        envelopes.push(toEnvelope(change as RawChangeEvent, subscription, 1));
+        if (envelopes.length === 100) {
+          bytes += webhookMessage(envelopes, true).body.length;
+          envelopes = [];
+        }
+      });
+      if (bytes === 0) {
+        throw new Error('floor-body built no webhook body');
+      }
+      return { timing };
+    },
+  },
   ...(['none', 'key', 'strict'] as const).map((ordering): Variant => ({
     name: `relay-${ordering}`,
     label: `Change Relay, no-op provider handler, ordering ${ordering}`,
@@ -219,6 +265,7 @@ async function throughput(ctx: Context): Promise<void> {
   const variants = VARIANTS.filter((v) => !ONLY || ONLY.includes(v.name));
   const rates = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   const writes = new Map<string, number[]>();
+  const cpus = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let repeat = 1; repeat <= REPEATS; repeat += 1) {
     for (const variant of variants) {
       const db = ctx.client.db(`${ctx.dbPrefix}_${variant.name.replace(/-/g, '_')}_${repeat}`);
@@ -235,7 +282,9 @@ async function throughput(ctx: Context): Promise<void> {
           ? `, backend ${((backendAfter - backendBefore) / variant.events).toFixed(1)} µs`
           : '';
       const rate = ((variant.events - 1) / timing.firstToLastMs) * 1000;
+      const cpuPerEvent = (cpu.user + cpu.system) / variant.events;
       rates.get(variant.name)!.push(rate);
+      cpus.get(variant.name)!.push(cpuPerEvent);
       if (checkpointWrites !== undefined) {
         writes.set(variant.name, [
           ...(writes.get(variant.name) ?? []),
@@ -243,7 +292,7 @@ async function throughput(ctx: Context): Promise<void> {
         ]);
       }
       process.stderr.write(
-        `  run ${repeat}/${REPEATS} ${variant.name}: ${fmt(rate)} events/s, this process ${((cpu.user + cpu.system) / variant.events).toFixed(1)} µs${backend} CPU per event (the drain, after the backlog was written)\n`,
+        `  run ${repeat}/${REPEATS} ${variant.name}: ${fmt(rate)} events/s, this process ${cpuPerEvent.toFixed(1)} µs${backend} CPU per event (the drain, after the backlog was written)\n`,
       );
       await db.dropDatabase();
     }
@@ -251,9 +300,9 @@ async function throughput(ctx: Context): Promise<void> {
   const medians = new Map([...rates].map(([name, values]) => [name, median(values)]));
   const raw = medians.get('raw');
   console.log(
-    `\n| consumer | events/s (median of ${REPEATS}) | ÷ raw | ÷ plain HTTP | checkpoint writes / 1,000 events |`,
+    `\n| consumer | events/s (median of ${REPEATS}) | ÷ raw | ÷ plain HTTP | CPU µs / event, this process | checkpoint writes / 1,000 events |`,
   );
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const variant of variants) {
     const rate = medians.get(variant.name)!;
     const baseline = variant.baseline ? medians.get(variant.baseline) : undefined;
@@ -261,7 +310,7 @@ async function throughput(ctx: Context): Promise<void> {
     console.log(
       `| ${variant.label} | ${fmt(rate)} | ${raw ? (rate / raw).toFixed(2) : '–'} | ${
         baseline ? (rate / baseline).toFixed(2) : variant.name === 'http' ? '1.00' : ''
-      } | ${perThousand ? median(perThousand).toFixed(2) : ''} |`,
+      } | ${median(cpus.get(variant.name)!).toFixed(1)} | ${perThousand ? median(perThousand).toFixed(2) : ''} |`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import type { Db, MongoClient, Timestamp } from 'mongodb';
+import type { ChangeStreamDocument, Db, MongoClient, Timestamp } from 'mongodb';
 
 /**
  * The baselines Change Relay is measured against: what a team would write by hand.
@@ -8,6 +8,8 @@ import type { Db, MongoClient, Timestamp } from 'mongodb';
 export interface DrainTiming {
   /** From the first event received to the last one. */
   firstToLastMs: number;
+  /** The resume token a consumer would checkpoint (floor loops keep it, as a relay must). */
+  lastToken?: unknown;
 }
 
 /** Small documents, inserted in batches of 1,000 (the backlog a consumer then drains). */
@@ -56,6 +58,44 @@ export async function rawDriverLoop(
   }
   await stream.close();
   return { firstToLastMs: lastAt - firstAt };
+}
+
+/**
+ * The raw loop plus the least a relay does per event, with nothing else: `perEvent` gets each
+ * change (and is awaited when it returns a promise), and the resume token is kept. No ordering
+ * lanes, retries, buffer budget, checkpoint writes, metrics or status. What Change Relay's
+ * per-event work is measured against: a floor, not a consumer anyone should run.
+ */
+export async function floorLoop(
+  db: Db,
+  startAtOperationTime: Timestamp,
+  count: number,
+  perEvent: (change: ChangeStreamDocument) => Promise<void> | void,
+): Promise<DrainTiming> {
+  const stream = db.watch([], { startAtOperationTime });
+  let seen = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  let token: unknown;
+  for await (const change of stream) {
+    const done = perEvent(change);
+    if (done !== undefined) {
+      await done;
+    }
+    token = change._id;
+    lastAt = performance.now();
+    if (seen === 0) {
+      firstAt = lastAt;
+    }
+    if (change.operationType === 'insert') {
+      seen += 1;
+    }
+    if (seen >= count) {
+      break;
+    }
+  }
+  await stream.close();
+  return { firstToLastMs: lastAt - firstAt, lastToken: token };
 }
 
 /** Await the handler, then `updateOne` the resume token, per event: the usual hand-written consumer. */
