@@ -19,7 +19,11 @@
  * paired ratios: each pair runs back to back, so load slows both alike) is printed and judged
  * too, for information; it decides nothing.
  *
- * BENCH_BACKLOG (10000 events per run), BENCH_REPETITIONS (7 pairs), BENCH_CONCURRENCY (8),
+ * After the verdict, a floor: what serialising one record into a bulk insert costs in this process,
+ * against the relay's CPU per event with the journal off.
+ *
+ * BENCH_HANDLER (`provider`: a handler that does nothing; `webhook`: batchSize 1 to a local
+ * receiver process answering 204), BENCH_BACKLOG (10000 events per run), BENCH_REPETITIONS (7 pairs), BENCH_CONCURRENCY (8),
  * BENCH_FIELDS (2 business fields journaled per event), BENCH_SAMPLE_RATE (1: the journal's
  * `sampleRate`; the events belong to 500 processes, sampled by correlation id), BENCH_WARMUP (1 pair run first and not
  * counted: JIT and emulator warm-up made the first runs slower), BENCH_EMULATOR_NODE_ARGS (node
@@ -31,7 +35,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
-import { EJSON, calculateObjectSize } from 'bson';
+import { BSON, EJSON, calculateObjectSize } from 'bson';
 import { MongoClient, type Timestamp } from 'mongodb';
 import {
   ChangeHandler,
@@ -47,6 +51,7 @@ import {
   processCpuMicros,
   startEmulatorProcess,
 } from '../../mongo-emulator/bench/emulator-process';
+import { startReceiverProcess } from './e2e/receiver-process';
 import { buildSubscription } from '../test/support/subscription.fixture';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
@@ -58,6 +63,9 @@ const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 1);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 /** `off` or `on`: run that mode only (to profile it); no verdict. */
 const ONLY_MODE = process.env.BENCH_ONLY_MODE as 'off' | 'on' | undefined;
+/** `provider` (a handler that does nothing) or `webhook` (batchSize 1, to a local 204 receiver). */
+const HANDLER = (process.env.BENCH_HANDLER ?? 'provider') as 'provider' | 'webhook';
+const SECRET = 'whsec_' + Buffer.from('change-relay-bench-signing-key!!').toString('base64');
 const MAX_OVERHEAD = 0.1;
 
 interface Progress {
@@ -100,12 +108,31 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** µs per record to BSON-serialise an insert command of 500 copies of `record` (the writer's batch). */
+function serialisationCost(record: Record<string, unknown>): number {
+  const command = {
+    insert: JOURNAL_COLLECTION,
+    documents: Array.from({ length: 500 }, () => record),
+    ordered: false,
+  };
+  for (let i = 0; i < 50; i++) {
+    BSON.serialize(command);
+  }
+  const rounds = 200;
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    BSON.serialize(command);
+  }
+  return ((performance.now() - started) * 1000) / (rounds * 500);
+}
+
 async function main(): Promise<void> {
   const emulator = await startEmulatorProcess({
     oplogSize: Math.max(200_000, BACKLOG * 4),
     nodeArgs: process.env.BENCH_EMULATOR_NODE_ARGS?.split(' ').filter(Boolean),
   });
   const client = await new MongoClient(emulator.uri).connect();
+  const receiver = HANDLER === 'webhook' ? await startReceiverProcess() : undefined;
   const metaDb = 'bench_meta';
   const sourceDb = 'bench_source';
 
@@ -116,6 +143,8 @@ async function main(): Promise<void> {
         instanceId: 'bench',
         serviceName: 'bench',
         reconcileIntervalMs: 200,
+        builtInHandlers: ['webhook'],
+        webhookTargets: { allowPrivate: true },
       }),
     ],
     providers: [CountingHandler],
@@ -131,7 +160,7 @@ async function main(): Promise<void> {
     Array.from({ length: FIELDS }, (_, i) => [`f${i}`, `fullDocument.v${i}`]),
   );
   console.log(
-    `Journal overhead bench: ${REPETITIONS} × (off, on), ${BACKLOG.toLocaleString('en-US')} events per run, concurrency ${CONCURRENCY}, ${FIELDS} business fields, sampleRate ${SAMPLE_RATE}`,
+    `Journal overhead bench: ${REPETITIONS} × (off, on), ${BACKLOG.toLocaleString('en-US')} events per run, ${HANDLER === 'webhook' ? 'webhook handler (batchSize 1, a local receiver answering 204)' : 'provider handler doing nothing'}, concurrency ${CONCURRENCY}, ${FIELDS} business fields, sampleRate ${SAMPLE_RATE}`,
   );
 
   /** One run: a fresh collection's backlog drained by a new subscription. */
@@ -157,13 +186,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < BACKLOG; i++) {
       journaled += inSample(`o-${i % 500}`, SAMPLE_RATE) ? 1 : 0;
     }
-    const finished = new Promise<void>((resolve) => waiters.set(name, resolve));
+    const finished = receiver
+      ? receiver.expect(BACKLOG)
+      : new Promise<void>((resolve) => waiters.set(name, resolve));
     const cpuBefore = process.cpuUsage();
     const backendBefore = processCpuMicros(emulator.pid);
     await subscriptions.create(
       buildSubscription({
         name,
-        handler: { type: 'provider', name: 'bench-journal' },
+        handler: receiver
+          ? { type: 'webhook', url: receiver.url, secret: SECRET, timeoutMs: 10_000, headers: {} }
+          : { type: 'provider', name: 'bench-journal' },
         source: { database: sourceDb, collections: [name] },
         delivery: { concurrency: CONCURRENCY },
         startAtOperationTime: operationTime as Timestamp,
@@ -175,9 +208,10 @@ async function main(): Promise<void> {
           : {}),
       }),
     );
-    await finished;
-    const entry = progress.get(name)!;
-    const rate = (BACKLOG - 1) / ((entry.last - entry.first) / 1000);
+    const drained = await finished;
+    const entry = progress.get(name);
+    const firstToLastMs = drained ? drained.firstToLastMs : entry!.last - entry!.first;
+    const rate = (BACKLOG - 1) / (firstToLastMs / 1000);
     if (journalOn) {
       // The journal's work is part of the drain: every record handed to the writer (the last
       // event settles just after its handler returned) and written.
@@ -269,6 +303,11 @@ async function main(): Promise<void> {
       console.log(
         `journal record size (BSON): ${calculateObjectSize(sample)} bytes: ${EJSON.stringify(sample)}`,
       );
+      const serialiseMicros = serialisationCost(sample);
+      const offRelayCpu = medianOf('off', (r) => r.relayCpu);
+      console.log(
+        `floor: serialising one such record into a bulk insert takes ${serialiseMicros.toFixed(1)} µs here, ${pct(serialiseMicros / offRelayCpu)} of the relay's CPU per event with the journal off (before building it, sending it, or the database storing it)`,
+      );
     }
     await app.close();
     if (!cpuOk) {
@@ -276,6 +315,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await client.close();
+    await receiver?.stop();
     await emulator.stop();
   }
 }
