@@ -49,7 +49,7 @@ export class AnalyticsTrendsService {
       byKey.set(key, points);
     }
     if (!args.groupBy) {
-      byKey.set('all', byKey.get('all') ?? new Map());
+      byKey.set('all', byKey.get('all') ?? new Map<number, SeriesRow>());
     }
     return {
       range,

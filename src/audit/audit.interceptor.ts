@@ -34,7 +34,7 @@ export class AuditInterceptor implements NestInterceptor {
     }
     const record = (outcome: string) => this.record(context, action, outcome);
     return next.handle().pipe(
-      concatMap((result) => from(record('ok')).pipe(map(() => result))),
+      concatMap((result: unknown) => from(record('ok')).pipe(map(() => result))),
       catchError((error: unknown) =>
         from(record(outcomeOf(error))).pipe(
           concatMap(() => {

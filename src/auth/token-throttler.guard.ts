@@ -18,15 +18,14 @@ export class TokenThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override getRequestResponse(context: ExecutionContext): {
-    req: Record<string, any>;
-    res: Record<string, any>;
+    req: AuthenticatedRequest;
+    res: Response;
   } {
     const req = requestOf(context);
     return { req, res: req.res as Response };
   }
 
-  protected override async getTracker(req: Record<string, any>): Promise<string> {
-    const request = req as AuthenticatedRequest;
+  protected override async getTracker(request: AuthenticatedRequest): Promise<string> {
     return request.principal?.id ?? request.ip ?? 'unknown';
   }
 

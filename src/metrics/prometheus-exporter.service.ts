@@ -97,7 +97,8 @@ export class PrometheusExporter implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         const owned = supervisor.runningWorkers().map((worker) => worker.subscription);
-        const counts = owned.length > 0 ? await deadLetters.countPending(owned) : new Map();
+        const counts =
+          owned.length > 0 ? await deadLetters.countPending(owned) : new Map<string, number>();
         this.reset();
         for (const subscription of owned) {
           this.set({ subscription }, counts.get(subscription) ?? 0);

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   CheckpointsRepository,
   SubscriptionsRepository,
+  type Checkpoint,
   type OplogWindow,
   type Subscription,
 } from '@app/relay';
@@ -40,7 +41,9 @@ export class OplogMarginService {
     const running = subscriptions.filter((s) => !s.stale);
     const [window, checkpoints] = await Promise.all([
       this.windows.current(),
-      running.length > 0 ? this.checkpoints.findMany(running.map((s) => s.name)) : new Map(),
+      running.length > 0
+        ? this.checkpoints.findMany(running.map((s) => s.name))
+        : new Map<string, Checkpoint>(),
     ]);
     const margins = new Map<string, OplogMargin>();
     if (!window.available) {

@@ -22,7 +22,7 @@ export class ClusterClock {
       const time =
         session.operationTime ??
         asTimestamp(reply.operationTime) ??
-        asTimestamp(reply.$clusterTime?.clusterTime);
+        asTimestamp((reply.$clusterTime as { clusterTime?: unknown } | undefined)?.clusterTime);
       if (!time) {
         throw SubscriptionErrors.clusterTimeUnavailable(
           'the server reports no cluster time (is it a replica set?)',

@@ -84,7 +84,7 @@ export function pipelineFromExtendedJson(
   pipeline: Record<string, unknown>[],
 ): Record<string, unknown>[] {
   try {
-    return EJSON.deserialize(pipeline, { relaxed: true });
+    return EJSON.deserialize(pipeline, { relaxed: true }) as Record<string, unknown>[];
   } catch (error) {
     // The rules check Extended JSON first; this keeps anything they miss a 400, not a 500.
     throw SubscriptionErrors.invalid([

@@ -9,7 +9,7 @@
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { MongoClient, type Document } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import { startEmulatorProcess } from '../../mongo-emulator/bench/emulator-process';
 import { WorkerSourceFactory } from '../src/source/worker-source.factory';
 import { clusterTimeNow } from './e2e/plain-consumers';
@@ -27,7 +27,12 @@ function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function serverStatus(client: MongoClient): Promise<Document> {
+interface ServerStatus {
+  metrics?: { cursor?: { open?: { total?: number } } };
+  pid?: number;
+}
+
+async function serverStatus(client: MongoClient): Promise<ServerStatus> {
   return client.db('admin').command({ serverStatus: 1 });
 }
 

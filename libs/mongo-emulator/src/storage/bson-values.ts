@@ -1,4 +1,4 @@
-import { ObjectId } from 'bson';
+import { ObjectId, type Binary, type BSONRegExp, type Timestamp } from 'bson';
 
 export type Document = Record<string, unknown>;
 
@@ -12,7 +12,7 @@ function bsonType(value: object): string | undefined {
 
 export function isPlainObject(value: unknown): value is Document {
   if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
@@ -53,7 +53,7 @@ export function canonicalKey(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-function canonicalBsonKey(type: string, value: any): string {
+function canonicalBsonKey(type: string, value: object): string {
   switch (type) {
     case 'ObjectId':
       return `o${(value as ObjectId).toHexString()}`;
@@ -61,19 +61,25 @@ function canonicalBsonKey(type: string, value: any): string {
     case 'Int32':
     case 'Double':
     case 'Decimal128':
-      return `n${value.toString()}`;
-    case 'Timestamp':
-      return `t${value.t}:${value.i}`;
-    case 'Binary':
-      return `B${value.sub_type}:${Buffer.from(value.buffer).toString('base64')}`;
+      return `n${(value as { toString(): string }).toString()}`;
+    case 'Timestamp': {
+      const { t, i } = value as Timestamp;
+      return `t${t}:${i}`;
+    }
+    case 'Binary': {
+      const binary = value as Binary;
+      return `B${binary.sub_type}:${Buffer.from(binary.buffer).toString('base64')}`;
+    }
     case 'MinKey':
       return '<';
     case 'MaxKey':
       return '>';
-    case 'BSONRegExp':
-      return `r${value.pattern}/${value.options}`;
+    case 'BSONRegExp': {
+      const regex = value as BSONRegExp;
+      return `r${regex.pattern}/${regex.options}`;
+    }
     default:
-      return `${type}:${String(value.toString())}`;
+      return `${type}:${(value as { toString(): string }).toString()}`;
   }
 }
 
@@ -83,11 +89,11 @@ function canonicalBsonKey(type: string, value: any): string {
  */
 export function deepClone<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => deepClone(item)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => deepClone(item)) as T;
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (!isPlainObject(value)) return value;
   const copy: Document = {};
-  for (const key of Object.keys(value)) copy[key] = deepClone(value[key]);
+  for (const key of Object.keys(value)) copy[key] = deepClone((value as Document)[key]);
   return copy as T;
 }
 
@@ -111,7 +117,7 @@ function collect(value: unknown, parts: string[], index: number, out: unknown[])
   if (index === parts.length) {
     if (Array.isArray(value)) {
       if (value.length === 0) out.push(undefined);
-      else out.push(...value);
+      else out.push(...(value as unknown[]));
     } else out.push(value);
     return;
   }

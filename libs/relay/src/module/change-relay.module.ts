@@ -1,5 +1,11 @@
 import { BufferBudget } from '@app/delivery';
-import { DynamicModule, Module, type ModuleMetadata, type Provider } from '@nestjs/common';
+import {
+  DynamicModule,
+  Module,
+  type FactoryProvider,
+  type ModuleMetadata,
+  type Provider,
+} from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
@@ -38,8 +44,9 @@ import { RELAY_MODEL_DEFINITIONS } from './relay-models';
 
 export interface ChangeRelayAsyncOptions {
   imports?: ModuleMetadata['imports'];
-  inject?: any[];
-  useFactory: (...args: any[]) => ChangeRelayOptions | Promise<ChangeRelayOptions>;
+  inject?: FactoryProvider['inject'];
+  /** Called with the `inject` tokens' values, in order. */
+  useFactory: (...args: never[]) => ChangeRelayOptions | Promise<ChangeRelayOptions>;
 }
 
 const REPOSITORIES = [
@@ -90,7 +97,7 @@ export class ChangeRelayModule {
     return ChangeRelayModule.build(options.imports ?? [], {
       provide: CHANGE_RELAY_OPTIONS,
       inject: options.inject ?? [],
-      useFactory: async (...args: unknown[]) =>
+      useFactory: async (...args: never[]) =>
         resolveChangeRelayOptions(await options.useFactory(...args)),
     });
   }

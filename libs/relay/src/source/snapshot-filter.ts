@@ -25,11 +25,11 @@ export function documentFilterOf(pipeline: readonly Document[]): Document {
 
 function translate(match: Document): Document[] {
   const clauses: Document[] = [];
-  for (const [key, condition] of Object.entries(match)) {
+  for (const [key, condition] of Object.entries(match) as [string, unknown][]) {
     if (key.startsWith(FULL_DOCUMENT) && key.length > FULL_DOCUMENT.length) {
       clauses.push({ [key.slice(FULL_DOCUMENT.length)]: condition });
     } else if (key === '$and' && Array.isArray(condition)) {
-      for (const part of condition) {
+      for (const part of condition as unknown[]) {
         if (isPlainObject(part)) {
           clauses.push(...translate(part));
         }
