@@ -15,27 +15,8 @@ export class LiveTailRepository {
     private readonly watchers: Model<LiveTailWatcherRecord>,
   ) {}
 
-  private indexes: Promise<unknown> | undefined;
-
-  /**
-   * The TTL indexes, made when the first watcher registers rather than at boot: creating
-   * collections in the metadata database while the supervisor opens its watch on it made the
-   * supervisor miss changes on the emulator.
-   */
-  private ensureIndexes(): Promise<unknown> {
-    this.indexes ??= Promise.all([
-      this.batches.createIndexes(),
-      this.watchers.createIndexes(),
-    ]).catch((error: unknown) => {
-      this.indexes = undefined; // tried again by the next watcher
-      throw error;
-    });
-    return this.indexes;
-  }
-
   /** Registers (or renews) a watcher until `expiresAt`. */
   async watch(watcherId: string, subscription: string, expiresAt: Date): Promise<void> {
-    await this.ensureIndexes();
     await this.watchers
       .updateOne({ _id: watcherId }, { $set: { subscription, expiresAt } }, { upsert: true })
       .exec();

@@ -5,8 +5,7 @@ import type { LiveDelivery } from './live-tail.types';
 export const LIVE_TAIL_TTL_S = 60;
 
 /** A batch of one subscription's deliveries, published by its owner while someone watches. */
-// Created on first use, not at boot (see LiveTailRepository.ensureIndexes).
-@Schema({ collection: 'live_tail', versionKey: false, autoCreate: false, autoIndex: false })
+@Schema({ collection: 'live_tail', versionKey: false })
 export class LiveTailRecord {
   @Prop({ type: String, required: true })
   subscription: string;
@@ -24,12 +23,7 @@ export class LiveTailRecord {
 export const LiveTailSchema = SchemaFactory.createForClass(LiveTailRecord);
 
 /** Someone (a GraphQL subscription on some instance) watches a subscription's live tail. */
-@Schema({
-  collection: 'live_tail_watchers',
-  versionKey: false,
-  autoCreate: false,
-  autoIndex: false,
-})
+@Schema({ collection: 'live_tail_watchers', versionKey: false })
 export class LiveTailWatcherRecord {
   @Prop({ type: String, required: true })
   _id: string;

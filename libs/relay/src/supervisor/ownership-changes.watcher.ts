@@ -5,9 +5,10 @@ import type { OwnershipChange } from '../module/metadata-watch.repository';
 /**
  * Calls `onChange` after every change the stream reports (see MetadataWatchRepository: writes
  * to `subscriptions`, instances joining or leaving, leases released), so the supervisor reacts
- * within moments. If the watch fails it is reopened with backoff (and `onChange` is called,
- * since changes may have been missed meanwhile); the periodic reconcile covers whatever still
- * slips through.
+ * within moments. `onChange()` without a change means "look at everything": once each time the
+ * stream is established (writes made while it was being opened are in no event), and after a
+ * failure, when the watch is reopened with backoff. The periodic reconcile covers whatever
+ * still slips through.
  */
 export class OwnershipChangesWatcher {
   private stream: ChangeStream<Record<string, unknown>, OwnershipChange> | undefined;
@@ -40,10 +41,18 @@ export class OwnershipChangesWatcher {
         if (this.stopped) {
           break;
         }
+        let established = false;
         for (;;) {
           const change = await this.stream.tryNext();
           if (this.stopped) {
             break;
+          }
+          if (!established) {
+            // The first answer: the stream now runs on the server (the driver opens it lazily,
+            // on the first read), so it reports every later write. A write made before that,
+            // after the supervisor's last look, it never reports: look again now.
+            established = true;
+            this.onChange();
           }
           if (change) {
             failures = 0;
