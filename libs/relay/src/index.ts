@@ -1,5 +1,6 @@
 // Domain
 export * from './errors/domain-error';
+export * from './errors/error-message';
 export * from './subscriptions/subscription.types';
 export * from './checkpoints/checkpoint.types';
 export * from './leases/lease.types';

@@ -3,6 +3,7 @@ import { InterruptibleSleep } from '../worker/interruptible-sleep';
 import type { CommandsRepository } from './commands.repository';
 import type { OwnerCommand, OwnerCommandContext } from './command.types';
 import type { OwnerCommandRegistry } from './owner-command.registry';
+import { errorMessage } from '../errors/error-message';
 
 export interface CommandRunnerDeps {
   subscription: string;
@@ -93,7 +94,7 @@ export class CommandRunner {
         // this, older, lease token).
         return;
       }
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       logger.warn(`Subscription "${subscription}": command ${command.type} failed: ${message}`);
       await commands
         .finish(command.id, leaseToken, { state: 'failed', error: { message } })

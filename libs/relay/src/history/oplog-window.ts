@@ -1,5 +1,6 @@
 import type { Timestamp } from 'bson';
 import type { Document, MongoClient } from 'mongodb';
+import { errorMessage } from '../errors/error-message';
 
 /**
  * The history a change stream can still start from: the oplog's first and last entries (read
@@ -84,7 +85,7 @@ export async function readOplogWindow(client: MongoClient): Promise<OplogWindow>
   } catch (error) {
     return {
       available: false,
-      reason: `cannot read local.oplog.rs: ${error instanceof Error ? error.message : String(error)}`,
+      reason: `cannot read local.oplog.rs: ${errorMessage(error)}`,
       readAt,
     };
   }

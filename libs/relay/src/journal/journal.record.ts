@@ -9,6 +9,7 @@ import type {
   JournalRecord,
   StoredJournalRecord,
 } from './journal.types';
+import { errorMessage } from '../errors/error-message';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,7 +34,8 @@ export interface PendingEntry {
   hadPending: boolean;
   /**
    * The event's BSON size as the engine weighed it for its buffer budget (so the journal does
-   * not walk each event a second time); 0 when unknown (a replay): measured when the record is built.
+   * not walk each event a second time); 0 when unknown (a replay): measured when the record is
+   * built.
    */
   sizeBytes: number;
 }
@@ -110,7 +112,7 @@ function journalError(error: unknown): JournalError {
     (error as { code?: unknown; status?: unknown } | null)?.code ??
     (error as { status?: unknown } | null)?.status;
   return {
-    message: error instanceof Error ? error.message : String(error),
+    message: errorMessage(error),
     code: typeof code === 'number' || typeof code === 'string' ? code : null,
   };
 }

@@ -184,6 +184,38 @@ describe(JournalWriter.name, () => {
     });
   });
 
+  it('dead-letters and journals a handler failure that is not an Error, and delivers on', async () => {
+    await createSubscription(runtime, admin, {
+      name: 'odd-throw-journal',
+      source: { database: sourceDb, collections: ['odd'] },
+      // Strict: the next event waits until the failed one is settled (stored as a dead letter).
+      delivery: { ordering: 'strict' },
+      retry: { maxAttempts: 1 },
+      journal: { enabled: true, retentionHours: 24, sampleRate: 1, fields: {} },
+    });
+    // No prototype: `String(value)` throws on it.
+    log.failNext(1, Object.create(null));
+    const odd = admin.db(sourceDb).collection<{ _id: number }>('odd');
+    await odd.insertOne({ _id: 1 });
+    await odd.insertOne({ _id: 2 });
+    await log.waitForInserted('odd-throw-journal', [2]);
+    const deadLetter = await runtime.connection
+      .db!.collection('dead_letters')
+      .findOne({ subscription: 'odd-throw-journal' });
+    expect(deadLetter).toMatchObject({
+      key: expect.stringContaining('1'),
+      error: { message: '[object Object]' },
+    });
+    const record = await waitFor(
+      async () => (await records('odd-throw-journal')).find((r) => r.outcome === 'dead-lettered'),
+      { description: 'a dead-lettered record' },
+    );
+    expect(record).toMatchObject({
+      documentKey: { _id: 1 },
+      error: { message: '[object Object]', code: null },
+    });
+  });
+
   it('keeps delivering, in order and completely, when the journal cannot write; the drops are counted', async () => {
     await createSubscription(runtime, admin, {
       name: 'outage-journal',

@@ -265,11 +265,15 @@ export class JournalWriter implements OnModuleDestroy {
       this.drop(new Map([[entry.subscription, 1]]), 'buffer-full');
       return;
     }
-    this.buffer.push({
-      subscription: entry.subscription,
-      hadPending: entry.hadPending,
-      record: toRecord(entry),
-    });
+    let record: StoredJournalRecord;
+    try {
+      record = toRecord(entry);
+    } catch (error) {
+      // Counted like a refused write: a record is never lost silently.
+      this.failed(new Map([[entry.subscription, 1]]), error);
+      return;
+    }
+    this.buffer.push({ subscription: entry.subscription, hadPending: entry.hadPending, record });
     if (this.buffer.length >= this.options.journalBatchSize && !this.flushing) {
       void this.flush();
     }

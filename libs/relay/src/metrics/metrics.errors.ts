@@ -1,5 +1,6 @@
 import { eventIdOf, type RawChangeEvent } from '../source/change-event.mapper';
 import type { DeliveryEvent } from '@app/delivery';
+import { errorMessage } from '../errors/error-message';
 
 /**
  * Distinct error signatures one instance records per subscription and minute; further ones are
@@ -64,7 +65,7 @@ export function signatureKey(signature: ErrorSignature): string {
 }
 
 function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, MESSAGE_MAX);
+  return errorMessage(error).slice(0, MESSAGE_MAX);
 }
 
 function sampleId(event: DeliveryEvent<RawChangeEvent> | undefined): string {

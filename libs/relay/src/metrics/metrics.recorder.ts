@@ -24,6 +24,7 @@ import {
   type MinuteDelta,
   type RecordedError,
 } from './metrics.types';
+import { errorMessage } from '../errors/error-message';
 
 const MINUTE_MS = 60_000;
 
@@ -333,7 +334,7 @@ function recordedError(error: unknown): RecordedError {
     (error as { status?: unknown } | null)?.status;
   return {
     at: new Date(),
-    message: error instanceof Error ? error.message : String(error),
+    message: errorMessage(error),
     ...(typeof code === 'number' || typeof code === 'string' ? { code } : {}),
   };
 }

@@ -18,6 +18,7 @@ import { eventIdOf, toEnvelope, type RawChangeEvent } from '../source/change-eve
 import { correlationOf } from '../journal/journal.correlation';
 import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
 import type { Subscription } from '../subscriptions/subscription.types';
+import { errorMessage } from '../errors/error-message';
 
 /**
  * Calls a `@ChangeHandler` with envelopes: batch handlers get the batch, others one event at a
@@ -175,7 +176,7 @@ export function describeError(error: unknown): DeadLetterError {
       ...(typeof responseBody === 'string' ? { responseBody } : {}),
     };
   }
-  return { name: 'Error', message: String(error) };
+  return { name: 'Error', message: errorMessage(error) };
 }
 
 /** The subscription as an application handler sees it: no webhook secret, no header values. */

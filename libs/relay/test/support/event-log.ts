@@ -20,17 +20,20 @@ export interface LoggedEvent {
 export class EventLog {
   readonly entries: LoggedEvent[] = [];
   private failuresLeft = 0;
+  private failure: unknown;
 
   record(instanceId: string, envelope: ChangeEventEnvelope): void {
     if (this.failuresLeft > 0) {
       this.failuresLeft -= 1;
-      throw new Error('scripted handler failure');
+      throw this.failure;
     }
     this.entries.push({ instanceId, envelope });
   }
 
-  failNext(count: number): void {
+  /** The next `count` deliveries throw `thrown` (any value, as a handler may throw anything). */
+  failNext(count: number, thrown: unknown = new Error('scripted handler failure')): void {
     this.failuresLeft = count;
+    this.failure = thrown;
   }
 
   forSubscription(name: string): LoggedEvent[] {
