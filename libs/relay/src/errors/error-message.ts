@@ -14,3 +14,14 @@ export function errorMessage(error: unknown): string {
     return Object.prototype.toString.call(error);
   }
 }
+
+/** The most of an error message kept where failures are stored (characters). */
+export const STORED_MESSAGE_MAX = 4_096;
+
+/**
+ * `text` cut to `max` characters, saying how long it was. Error texts are stored (dead letters,
+ * the journal) inside documents of at most 16 MiB: a handler's error of any length must fit.
+ */
+export function cutShort(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}

@@ -9,7 +9,7 @@ import type {
   JournalRecord,
   StoredJournalRecord,
 } from './journal.types';
-import { errorMessage } from '../errors/error-message';
+import { cutShort, errorMessage, STORED_MESSAGE_MAX } from '../errors/error-message';
 
 const HOUR_MS = 3_600_000;
 
@@ -112,7 +112,7 @@ function journalError(error: unknown): JournalError {
     (error as { code?: unknown; status?: unknown } | null)?.code ??
     (error as { status?: unknown } | null)?.status;
   return {
-    message: errorMessage(error),
+    message: cutShort(errorMessage(error), STORED_MESSAGE_MAX),
     code: typeof code === 'number' || typeof code === 'string' ? code : null,
   };
 }

@@ -216,6 +216,27 @@ describe(JournalWriter.name, () => {
     });
   });
 
+  it('stores the dead letter of a handler error too large for a document, cut short, and delivers on', async () => {
+    await createSubscription(runtime, admin, {
+      name: 'huge-error-journal',
+      source: { database: sourceDb, collections: ['huge'] },
+      delivery: { ordering: 'strict' },
+      retry: { maxAttempts: 1 },
+      journal: { enabled: true, retentionHours: 24, sampleRate: 1, fields: {} },
+    });
+    // Past MongoDB's 16 MiB document limit on its own.
+    log.failNext(1, new Error('x'.repeat(17 * 1024 * 1024)));
+    const huge = admin.db(sourceDb).collection<{ _id: number }>('huge');
+    await huge.insertOne({ _id: 1 });
+    await huge.insertOne({ _id: 2 });
+    await log.waitForInserted('huge-error-journal', [2]);
+    const deadLetter = await runtime.connection
+      .db!.collection<{ error: { message: string } }>('dead_letters')
+      .findOne({ subscription: 'huge-error-journal' });
+    expect(deadLetter?.error.message.length).toBeLessThan(10_000);
+    expect(deadLetter?.error.message).toMatch(/^x+… \(17825792 characters\)$/);
+  });
+
   it('keeps delivering, in order and completely, when the journal cannot write; the drops are counted', async () => {
     await createSubscription(runtime, admin, {
       name: 'outage-journal',

@@ -18,7 +18,7 @@ import { eventIdOf, toEnvelope, type RawChangeEvent } from '../source/change-eve
 import { correlationOf } from '../journal/journal.correlation';
 import type { ResolvedChangeRelayOptions } from '../module/change-relay.options';
 import type { Subscription } from '../subscriptions/subscription.types';
-import { errorMessage } from '../errors/error-message';
+import { cutShort, errorMessage, STORED_MESSAGE_MAX } from '../errors/error-message';
 
 /**
  * Calls a `@ChangeHandler` with envelopes: batch handlers get the batch, others one event at a
@@ -155,6 +155,10 @@ export function positionOf(eventId: string, event: RawChangeEvent): DeadLetterPo
   };
 }
 
+/** The most of a handler error's stack a dead letter keeps (characters). */
+const STACK_MAX = 16_384;
+
+/** A handler's failure as a dead letter stores it, cut short to fit in a document. */
 export function describeError(error: unknown): DeadLetterError {
   if (error instanceof Error) {
     const {
@@ -168,15 +172,15 @@ export function describeError(error: unknown): DeadLetterError {
     };
     const code = ownCode ?? status;
     return {
-      name: error.name,
-      message: error.message,
-      ...(error.stack ? { stack: error.stack } : {}),
+      name: cutShort(error.name, 256),
+      message: cutShort(error.message, STORED_MESSAGE_MAX),
+      ...(error.stack ? { stack: cutShort(error.stack, STACK_MAX) } : {}),
       ...(typeof code === 'number' || typeof code === 'string' ? { code } : {}),
       ...(typeof status === 'number' ? { httpStatus: status } : {}),
       ...(typeof responseBody === 'string' ? { responseBody } : {}),
     };
   }
-  return { name: 'Error', message: errorMessage(error) };
+  return { name: 'Error', message: cutShort(errorMessage(error), STORED_MESSAGE_MAX) };
 }
 
 /** The subscription as an application handler sees it: no webhook secret, no header values. */

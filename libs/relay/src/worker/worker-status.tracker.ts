@@ -3,7 +3,7 @@ import type { Logger } from '@nestjs/common';
 import type { WorkerState, WorkerStatus } from '../leases/lease.types';
 import { eventIdOf, type RawChangeEvent } from '../source/change-event.mapper';
 import { describeError } from './delivery-adapters';
-import { errorMessage } from '../errors/error-message';
+import { cutShort, errorMessage, STORED_MESSAGE_MAX } from '../errors/error-message';
 
 /**
  * A worker's state and the last error of its stream (why it is in backoff), as its lease
@@ -29,7 +29,7 @@ export class WorkerStatusTracker {
   recordError(error: unknown): void {
     const code = (error as { code?: unknown })?.code;
     this.lastError = {
-      message: errorMessage(error),
+      message: cutShort(errorMessage(error), STORED_MESSAGE_MAX),
       ...(typeof code === 'number' ? { code } : {}),
       at: new Date(),
     };
