@@ -195,6 +195,37 @@ describe(`${DeliveryEngine.name} retries`, () => {
     });
   });
 
+  describe('handler results', () => {
+    it('counts a result whose then() throws as a failed attempt (not an engine failure)', async () => {
+      const thenThrows = {
+        then: () => {
+          throw new Error('broken thenable');
+        },
+      };
+      let sourceOutcome: unknown;
+      const { engine, source, deadLetters, delivered, flush } = engineFixture<string>({
+        options: { retry: { maxAttempts: 1 } },
+        // Not async: the thenable itself is the handler's result.
+        handler: (events) => {
+          if (events[0].payload === 'odd') {
+            return thenThrows as unknown as Promise<void>;
+          }
+          delivered.push(...events);
+          return Promise.resolve();
+        },
+      });
+      void engine.sourceDone.then((outcome) => (sourceOutcome = outcome));
+      engine.start();
+      source.event('a', 'odd').event('a', 'next');
+      await flush();
+      expect(deadLetters.map((d) => [d.event.payload, (d.error as Error).message])).toEqual([
+        ['odd', 'broken thenable'],
+      ]);
+      expect(payloads(delivered)).toEqual(['next']);
+      expect(sourceOutcome).toBeUndefined();
+    });
+  });
+
   describe('dead-letter sink failures', () => {
     it('retries the sink with backoff and holds the checkpoint and the key until it stores', async () => {
       let sinkCalls = 0;

@@ -111,13 +111,18 @@ export function runAttempt<T>(
       finish(false, error, false);
       return;
     }
-    if (result !== undefined && result !== null && typeof result.then === 'function') {
-      result.then(
-        () => finish(true, undefined, false),
-        (error: unknown) => finish(false, error, false),
-      );
-    } else {
-      finish(true, undefined, false);
+    try {
+      if (result !== undefined && result !== null && typeof result.then === 'function') {
+        result.then(
+          () => finish(true, undefined, false),
+          (error: unknown) => finish(false, error, false),
+        );
+      } else {
+        finish(true, undefined, false);
+      }
+    } catch (error) {
+      // A thenable whose `then` throws: the handler's failure, not the engine's.
+      finish(false, error, false);
     }
   });
 }
