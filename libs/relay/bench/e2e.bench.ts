@@ -41,7 +41,11 @@ import {
   rawDriverLoop,
   type DrainTiming,
 } from './e2e/plain-consumers';
-import { startReceiverProcess, type RunningReceiver } from './e2e/receiver-process';
+import {
+  BENCH_WEBHOOK_SECRET,
+  startReceiverProcess,
+  type RunningReceiver,
+} from './e2e/receiver-process';
 import { RelayHarness, tally } from './e2e/relay-harness';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000);
@@ -52,7 +56,6 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 200_000);
 const ONLY = process.env.BENCH_VARIANTS?.split(',').map((name) => name.trim());
 const MB = 1024 * 1024;
-const SECRET = 'whsec_' + Buffer.from('change-relay-bench-signing-key!!').toString('base64');
 
 interface Context {
   client: MongoClient;
@@ -101,7 +104,7 @@ async function relayDrain(
 }
 
 const webhook = (url: string) =>
-  ({ type: 'webhook', url, secret: SECRET, timeoutMs: 10_000, headers: {} }) as const;
+  ({ type: 'webhook', url, secret: BENCH_WEBHOOK_SECRET, timeoutMs: 10_000, headers: {} }) as const;
 
 const VARIANTS: Variant[] = [
   {

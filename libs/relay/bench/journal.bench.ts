@@ -19,11 +19,12 @@
  * paired ratios: each pair runs back to back, so load slows both alike) is printed and judged
  * too, for information; it decides nothing.
  *
- * After the verdict, a floor: what serialising one record into a bulk insert costs in this process,
- * against the relay's CPU per event with the journal off.
+ * After the verdict, a floor: what serialising one record into a bulk insert costs in this
+ * process, against the relay's CPU per event with the journal off.
  *
  * BENCH_HANDLER (`provider`: a handler that does nothing; `webhook`: batchSize 1 to a local
- * receiver process answering 204), BENCH_BACKLOG (10000 events per run), BENCH_REPETITIONS (7 pairs), BENCH_CONCURRENCY (8),
+ * receiver process answering 204), BENCH_BACKLOG (10000 events per run), BENCH_REPETITIONS
+ * (7 pairs), BENCH_CONCURRENCY (8),
  * BENCH_FIELDS (2 business fields journaled per event), BENCH_SAMPLE_RATE (1: the journal's
  * `sampleRate`; the events belong to 500 processes, sampled by correlation id), BENCH_WARMUP (1 pair run first and not
  * counted: JIT and emulator warm-up made the first runs slower), BENCH_EMULATOR_NODE_ARGS (node
@@ -51,7 +52,7 @@ import {
   processCpuMicros,
   startEmulatorProcess,
 } from '../../mongo-emulator/bench/emulator-process';
-import { startReceiverProcess } from './e2e/receiver-process';
+import { BENCH_WEBHOOK_SECRET, startReceiverProcess } from './e2e/receiver-process';
 import { buildSubscription } from '../test/support/subscription.fixture';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
@@ -64,8 +65,10 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 /** `off` or `on`: run that mode only (to profile it); no verdict. */
 const ONLY_MODE = process.env.BENCH_ONLY_MODE as 'off' | 'on' | undefined;
 /** `provider` (a handler that does nothing) or `webhook` (batchSize 1, to a local 204 receiver). */
-const HANDLER = (process.env.BENCH_HANDLER ?? 'provider') as 'provider' | 'webhook';
-const SECRET = 'whsec_' + Buffer.from('change-relay-bench-signing-key!!').toString('base64');
+const HANDLER = process.env.BENCH_HANDLER ?? 'provider';
+if (HANDLER !== 'provider' && HANDLER !== 'webhook') {
+  throw new Error(`BENCH_HANDLER must be provider or webhook (got ${HANDLER})`);
+}
 const MAX_OVERHEAD = 0.1;
 
 interface Progress {
@@ -195,7 +198,13 @@ async function main(): Promise<void> {
       buildSubscription({
         name,
         handler: receiver
-          ? { type: 'webhook', url: receiver.url, secret: SECRET, timeoutMs: 10_000, headers: {} }
+          ? {
+              type: 'webhook',
+              url: receiver.url,
+              secret: BENCH_WEBHOOK_SECRET,
+              timeoutMs: 10_000,
+              headers: {},
+            }
           : { type: 'provider', name: 'bench-journal' },
         source: { database: sourceDb, collections: [name] },
         delivery: { concurrency: CONCURRENCY },

@@ -8,6 +8,10 @@ import { createServer, type ServerResponse } from 'node:http';
  * reports the time between the first and the last of them, measured on its own clock: the
  * delivery rate as the receiver sees it.
  */
+/** The signing secret the benches' webhook subscriptions use (the receiver does not verify). */
+export const BENCH_WEBHOOK_SECRET =
+  'whsec_' + Buffer.from('change-relay-bench-signing-key!!').toString('base64');
+
 export interface RunningReceiver {
   url: string;
   /** Resolves with the milliseconds from the first to the `count`-th event after this call. */
