@@ -8,6 +8,7 @@ import type { WorkerSource } from '../worker-source';
 import type { MemberFilter } from './member-filter';
 import type { SharedStreamMember } from './shared-stream';
 import { tokenOrderKey } from './stream-order';
+import { errorMessage } from '../../errors/error-message';
 
 /** How a member finds the shared stream of its key (the source factory's registry). */
 export interface SharedStreamDirectory {
@@ -132,7 +133,11 @@ export class SharedStreamSource implements WorkerSource, SharedStreamMember {
   offer(event: RawChangeEvent, key: string): void {
     if (this.mode === 'joining') {
       this.pendingSeen = { key, position: this.positionOf(event._id) };
-      if (this.filter(event)) {
+      const passes = this.passes(event);
+      if (passes === undefined) {
+        return;
+      }
+      if (passes) {
         this.pending.push({ item: this.eventItem(event), key });
         if (this.pending.length > this.options.batchSize) {
           // Its own stream is far behind: it stays on it, and tries again later.
@@ -147,9 +152,10 @@ export class SharedStreamSource implements WorkerSource, SharedStreamMember {
     }
     this.seenKey = key;
     this.lastPosition = this.positionOf(event._id);
-    if (this.filter(event)) {
+    const passes = this.passes(event);
+    if (passes) {
       this.push(this.eventItem(event));
-    } else {
+    } else if (passes === false) {
       this.idleAt(event._id);
     }
   }
@@ -179,6 +185,25 @@ export class SharedStreamSource implements WorkerSource, SharedStreamMember {
     if (this.mode === 'attached') {
       this.failure = { error };
       this.wake();
+    }
+  }
+
+  /**
+   * Its filter, evaluated here as its own stream's would be on the server. A filter that fails
+   * on an event (a `$divide` by zero, a `$toInt` of text) fails this member alone, as it would
+   * fail its own stream: never the shared stream and its other members. Undefined then.
+   */
+  private passes(event: RawChangeEvent): boolean | undefined {
+    try {
+      return this.filter(event);
+    } catch (error) {
+      this.leaveShared();
+      this.streamFailed(
+        new Error(`The subscription's pipeline failed on an event: ${errorMessage(error)}`, {
+          cause: error,
+        }),
+      );
+      return undefined;
     }
   }
 

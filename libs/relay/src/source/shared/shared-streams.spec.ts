@@ -161,4 +161,38 @@ describe('Shared change streams', () => {
     expect(ids('fast')).toEqual([...all, 120, 121]);
     expect(stats().streams).toBe(1);
   });
+  it('fails only the subscription whose filter fails on an event; the others on its stream go on', async () => {
+    const database = uniqueDbName('ratios');
+    const membersBefore = stats().members;
+    await createSubscription(runtime, client, {
+      name: 'big-ratios',
+      handler: { type: 'provider', name: 'timed' },
+      source: {
+        database,
+        collections: ['ratios'],
+        // Fails on a document with b = 0, as it would on the server ($divide by zero).
+        pipeline: [
+          { $match: { $expr: { $gt: [{ $divide: ['$fullDocument.a', '$fullDocument.b'] }, 1] } } },
+        ],
+      },
+    });
+    await createSubscription(runtime, client, {
+      name: 'all-ratios',
+      handler: { type: 'provider', name: 'timed' },
+      source: { database, collections: ['ratios'] },
+    });
+    await waitFor(() => stats().members === membersBefore + 2, {
+      description: 'both subscriptions attached',
+    });
+
+    const ratios = client.db(database).collection<{ _id: number; a: number; b: number }>('ratios');
+    await ratios.insertOne({ _id: 1, a: 4, b: 2 });
+    await ratios.insertOne({ _id: 2, a: 4, b: 0 });
+    await ratios.insertOne({ _id: 3, a: 9, b: 3 });
+    await waitFor(() => ids('all-ratios').length === 3, {
+      description: 'every ratio delivered to the subscription without the failing filter',
+    });
+    expect(ids('all-ratios')).toEqual([1, 2, 3]);
+    expect(ids('big-ratios')).toEqual([1]);
+  });
 });
