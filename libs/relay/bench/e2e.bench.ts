@@ -24,7 +24,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type Timestamp } from 'mongodb';
 import {
   processCpuMicros,
   startEmulatorProcess,
@@ -82,6 +82,19 @@ interface Variant {
   ): Promise<{ timing: DrainTiming; checkpointWrites?: number }>;
 }
 
+/** Writes a backlog of `events` documents, then starts the drain's clock; returns where it began. */
+async function backlog(
+  ctx: Context,
+  db: Db,
+  events: number,
+  drainStarts: () => void,
+): Promise<Timestamp> {
+  const start = await clusterTimeNow(ctx.client);
+  await insertBacklog(db, events);
+  drainStarts();
+  return start;
+}
+
 async function relayDrain(
   ctx: Context,
   db: Db,
@@ -90,9 +103,7 @@ async function relayDrain(
   viaReceiver: boolean,
   drainStarts: () => void,
 ): Promise<{ timing: DrainTiming; checkpointWrites: number }> {
-  const start = await clusterTimeNow(ctx.client);
-  await insertBacklog(db, events);
-  drainStarts();
+  const start = await backlog(ctx, db, events, drainStarts);
   const name = `e2e-${db.databaseName}`;
   const writesBefore = ctx.relay.writesOfCheckpoints;
   const done = viaReceiver ? ctx.receiver.expect(events) : tally.expect(name, events);
@@ -112,9 +123,7 @@ const VARIANTS: Variant[] = [
     label: 'raw driver loop (for await over watch())',
     events: EVENTS,
     measure: async (ctx, db, drainStarts) => {
-      const start = await clusterTimeNow(ctx.client);
-      await insertBacklog(db, EVENTS);
-      drainStarts();
+      const start = await backlog(ctx, db, EVENTS, drainStarts);
       return { timing: await rawDriverLoop(db, start, EVENTS) };
     },
   },
@@ -124,9 +133,7 @@ const VARIANTS: Variant[] = [
     events: Math.max(1_000, Math.round(EVENTS / 10)),
     measure: async (ctx, db, drainStarts) => {
       const events = Math.max(1_000, Math.round(EVENTS / 10));
-      const start = await clusterTimeNow(ctx.client);
-      await insertBacklog(db, events);
-      drainStarts();
+      const start = await backlog(ctx, db, events, drainStarts);
       return {
         timing: await handWrittenConsumer(
           db,
@@ -142,9 +149,7 @@ const VARIANTS: Variant[] = [
     label: 'floor: raw loop + envelope + await a no-op handler, per event',
     events: EVENTS,
     measure: async (ctx, db, drainStarts) => {
-      const start = await clusterTimeNow(ctx.client);
-      await insertBacklog(db, EVENTS);
-      drainStarts();
+      const start = await backlog(ctx, db, EVENTS, drainStarts);
       const subscription = buildSubscription({ name: 'bench' });
       const handler = (_envelope: ChangeEventEnvelope): Promise<void> => Promise.resolve();
       return {
@@ -159,9 +164,7 @@ const VARIANTS: Variant[] = [
     label: 'floor: raw loop + envelope + webhook body per 100 events (nothing sent)',
     events: EVENTS,
     measure: async (ctx, db, drainStarts) => {
-      const start = await clusterTimeNow(ctx.client);
-      await insertBacklog(db, EVENTS);
-      drainStarts();
+      const start = await backlog(ctx, db, EVENTS, drainStarts);
       const subscription = buildSubscription({ name: 'bench' });
       let envelopes: ChangeEventEnvelope[] = [];
       let bytes = 0;
