@@ -88,6 +88,31 @@ describe(WebhookHandler.name, () => {
     expect(receiver.events()).toHaveLength(1);
   });
 
+  it('delivers whatever correlation id a document holds: odd ones percent-encoded, very long ones left out', async () => {
+    const subscription = subscriptionFor();
+    const ids = ['order-1', '订单-1', 'line\r\nX-Injected: 1', '50%off', 'x'.repeat(2_000)];
+    for (const [index, id] of ids.entries()) {
+      await handler.handleBatch([envelope(subscription, index + 1)], {
+        signal: new AbortController().signal,
+        attempt: 1,
+        subscription,
+        correlationIds: [id],
+      });
+    }
+    const sent = receiver.requests.map((request) => request.headers['x-correlation-id']);
+    expect(sent).toEqual([
+      'order-1',
+      '%E8%AE%A2%E5%8D%95-1',
+      'line%0D%0AX-Injected%3A%201',
+      '50%25off',
+      undefined,
+    ]);
+    expect(receiver.requests.every((request) => request.headers['x-injected'] === undefined)).toBe(
+      true,
+    );
+    expect(decodeURIComponent(String(sent[1]))).toBe('订单-1');
+  });
+
   it('sends batches as {events: [...]} under a batch id', async () => {
     const subscription = subscriptionFor({}, 10);
     await send(subscription, [envelope(subscription, 1), envelope(subscription, 2)]);

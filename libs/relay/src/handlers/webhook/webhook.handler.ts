@@ -49,9 +49,12 @@ export class WebhookHandler implements BatchEventHandler {
       'user-agent': 'change-relay',
       'webhook-id': message.id,
       'webhook-timestamp': String(timestamp),
-      'x-correlation-id': correlationId,
       traceparent: traceparentOf(correlationId, message.id, ctx.attempt),
     };
+    const correlationHeader = correlationHeaderOf(correlationId);
+    if (correlationHeader !== undefined) {
+      headers['x-correlation-id'] = correlationHeader;
+    }
     if (spec.secret) {
       headers['webhook-signature'] = signWebhook(
         this.openSecret(spec.secret, ctx.subscription.name),
@@ -155,4 +158,23 @@ function redact(url: string): string {
   } catch {
     return '(invalid url)';
   }
+}
+
+/** Printable ASCII without `%` (nor a space at either end): a header value as it is. */
+const PLAIN_CORRELATION_ID = /^[\x21-\x24\x26-\x7e](?:[\x20-\x24\x26-\x7e]*[\x21-\x24\x26-\x7e])?$/;
+/** Longer headers are refused by common servers (431), which would fail every delivery. */
+const MAX_CORRELATION_HEADER = 1_024;
+
+/**
+ * The `x-correlation-id` of a correlation id: the id itself when it is printable ASCII without
+ * `%`, else its percent-encoded UTF-8 (`decodeURIComponent` of the header gives the id either
+ * way). A document's business key may hold anything (`订单-1`, a line break), and a header
+ * value that is not valid would fail the delivery. None when it is longer than 1,024
+ * characters: the `traceparent`, derived from the whole id, still ties the process together.
+ */
+export function correlationHeaderOf(correlationId: string): string | undefined {
+  const value = PLAIN_CORRELATION_ID.test(correlationId)
+    ? correlationId
+    : encodeURIComponent(correlationId);
+  return value.length <= MAX_CORRELATION_HEADER ? value : undefined;
 }
