@@ -48,7 +48,7 @@ describe('change stream pipeline and options', () => {
       maxAwaitTimeMS: 500,
       fullDocument: 'updateLookup',
       fullDocumentBeforeChange: 'whenAvailable',
-      resumeAfter: { _data: '82AA' },
+      startAfter: { _data: '82AA' },
     });
     expect(
       buildWatchOptions(

@@ -35,7 +35,9 @@ export function buildWatchOptions(
     options.fullDocumentBeforeChange = source.fullDocumentBeforeChange;
   }
   if (start.kind === 'token') {
-    options.resumeAfter = start.resumeToken;
+    // `startAfter`, not `resumeAfter`: the same for an event's token, and it also continues after
+    // an invalidate (the watched database dropped), where `resumeAfter` fails for good.
+    options.startAfter = start.resumeToken;
   } else {
     options.startAtOperationTime = start.clusterTime;
   }

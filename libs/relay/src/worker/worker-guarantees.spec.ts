@@ -146,6 +146,27 @@ describe('SubscriptionWorker guarantees', () => {
     expect(log.forSubscription('fenced')).toHaveLength(delivered);
     expect(log.insertedIds('fenced').has(5)).toBe(false);
   });
+
+  it('delivers on after the watched database is dropped and written again (no stale subscription)', async () => {
+    const database = uniqueDbName('dropped');
+    await createSubscription(runtime, client, {
+      name: 'dropped-db',
+      source: { database, collections: ['items'] },
+    });
+    await client.db(database).collection<{ _id: number }>('items').insertOne({ _id: 1 });
+    await log.waitForInserted('dropped-db', [1]);
+    // Ends the database's change streams with an invalidate: resuming from it needs startAfter.
+    await client.db(database).dropDatabase();
+    await client.db(database).collection<{ _id: number }>('items').insertOne({ _id: 2 });
+    await log.waitForInserted('dropped-db', [2]);
+    expect(log.forSubscription('dropped-db').map((e) => e.envelope.operationType)).toEqual([
+      'insert',
+      'drop',
+      'invalidate',
+      'insert',
+    ]);
+    expect((await runtime.subscriptions.findByName('dropped-db'))?.stale).toBeUndefined();
+  });
 });
 
 describe('The process-wide buffer budget', () => {
