@@ -172,7 +172,7 @@ const MAX_CORRELATION_HEADER = 1_024;
  * value that is not valid would fail the delivery. None when it is longer than 1,024
  * characters: the `traceparent`, derived from the whole id, still ties the process together.
  */
-export function correlationHeaderOf(correlationId: string): string | undefined {
+function correlationHeaderOf(correlationId: string): string | undefined {
   const value = PLAIN_CORRELATION_ID.test(correlationId)
     ? correlationId
     : encodeURIComponent(correlationId);

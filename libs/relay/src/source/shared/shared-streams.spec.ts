@@ -161,6 +161,7 @@ describe('Shared change streams', () => {
     expect(ids('fast')).toEqual([...all, 120, 121]);
     expect(stats().streams).toBe(1);
   });
+
   it('fails only the subscription whose filter fails on an event; the others on its stream go on', async () => {
     const database = uniqueDbName('ratios');
     const membersBefore = stats().members;
