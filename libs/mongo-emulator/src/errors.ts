@@ -49,6 +49,7 @@ export const ErrorCode = {
   PrimarySteppedDown: 189,
   SocketException: 9001,
   DuplicateKey: 11000,
+  BSONObjectTooLarge: 10334,
   InterruptedAtShutdown: 11600,
   InterruptedDueToReplStateChange: 11602,
   NotWritablePrimary: 10107,

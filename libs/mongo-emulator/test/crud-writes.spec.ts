@@ -79,6 +79,50 @@ describe('insert', () => {
   });
 });
 
+describe('the 16 MiB document limit', () => {
+  const MAX = 16 * 1024 * 1024;
+  /** `{_id, pad}` whose BSON size is exactly `bytes`. */
+  const docOfSize = (id: number, bytes: number): Document => ({
+    _id: id,
+    // 4 (length) + 1 (end) + _id as int32 (1 + 4 + 4) + pad's type, name, length and NUL (10).
+    pad: 'x'.repeat(bytes - 24),
+  });
+
+  it('stores a document of exactly 16 MiB and refuses one byte more', async () => {
+    await expect(
+      run({ insert: 'limit_ins', documents: [docOfSize(1, MAX)] }),
+    ).resolves.toMatchObject({ ok: 1, n: 1 });
+    const reply = await run({ insert: 'limit_ins', documents: [docOfSize(2, MAX + 1)] });
+    expect(reply).toMatchObject({ ok: 1, n: 0 });
+    expect(reply.writeErrors).toEqual([
+      expect.objectContaining({
+        index: 0,
+        code: 2,
+        errmsg: expect.stringContaining('object to insert too large') as unknown,
+      }),
+    ]);
+    const ids = await backend.db
+      .collection('limit_ins')
+      .find({}, { projection: { _id: 1 } })
+      .toArray();
+    expect(ids).toEqual([{ _id: 1 }]);
+  });
+
+  it('refuses an update whose result would pass 16 MiB and leaves the document as it was', async () => {
+    const collection = backend.db.collection('limit_upd');
+    await collection.insertOne({ _id: 1, a: 'a'.repeat(10 * 1024 * 1024) } as Document);
+    const error = (await collection
+      .updateOne({ _id: 1 }, { $set: { b: 'b'.repeat(7 * 1024 * 1024) } })
+      .catch((caught: unknown) => caught)) as { code?: unknown; message?: string };
+    // 10334 BSONObjectTooLarge (17419 before MongoDB 5.0).
+    expect([10334, 17419]).toContain(error.code);
+    expect(error.message).toContain('Resulting document after update is larger than 16777216');
+    const stored = await collection.findOne({ _id: 1 } as Document);
+    expect(stored?.b).toBeUndefined();
+    expect((stored?.a as string).length).toBe(10 * 1024 * 1024);
+  });
+});
+
 describe('delete', () => {
   it('deletes one match with limit 1 and all matches with limit 0', async () => {
     await backend.db.collection('del').insertMany([

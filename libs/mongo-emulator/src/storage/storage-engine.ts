@@ -1,9 +1,13 @@
+import { calculateObjectSize } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors';
 import { LogicalClock } from '../oplog/logical-clock';
 import { Oplog, OplogEntry, OplogEntryInput, UpdateDescription } from '../oplog/oplog';
 import { canonicalKey, Document, withIdFirst } from './bson-values';
 import { Catalog } from './catalog';
 import { CollectionState } from './collection-state';
+
+/** The largest document mongod stores (BSONObjMaxUserSize): 16 MiB. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
 /** A storage change not yet in the oplog, with its inverse for rolling back a commit. */
 export interface Mutation {
@@ -46,6 +50,13 @@ export class StorageEngine {
 
   insert(db: string, name: string, rawDoc: Document): Mutation {
     const doc = withIdFirst(rawDoc);
+    const size = calculateObjectSize(doc);
+    if (size > MAX_DOCUMENT_BYTES) {
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `object to insert too large. size in bytes: ${size}, max size: ${MAX_DOCUMENT_BYTES}`,
+      );
+    }
     const { coll, created } = this.catalog.getOrCreate(db, name);
     const idKey = canonicalKey(doc._id);
     try {
@@ -84,6 +95,12 @@ export class StorageEngine {
     const idKey = canonicalKey(before._id);
     const current = coll.docs.get(idKey);
     if (current !== before) throw writeConflict();
+    if (calculateObjectSize(after) > MAX_DOCUMENT_BYTES) {
+      throw new MongoCommandError(
+        ErrorCode.BSONObjectTooLarge,
+        `Resulting document after update is larger than ${MAX_DOCUMENT_BYTES}`,
+      );
+    }
     coll.assertUnique(after, idKey);
     coll.put(idKey, after, before);
     return {
