@@ -438,6 +438,55 @@ describe('Dead-letter queue operations', () => {
     await http().post('/api/v1/dead-letters/replay').send({ subscription: 'no-such' }).expect(412);
   });
 
+  it('shows an entry whose event was too large to keep whole, and refuses to replay it (409)', async () => {
+    const repository = server.app.get(DeadLettersRepository);
+    await webhookSubscription('dlq-big', '/dlq-big');
+    await repository.store({
+      subscription: 'dlq-big',
+      service: 'default',
+      eventId: 'b1',
+      event: {
+        _id: { _data: 'b1' },
+        operationType: 'insert',
+        documentKey: { _id: 'b' },
+        fullDocument: { _id: 'b', pad: 'x'.repeat(15 * 1024 * 1024) },
+      },
+      key: '{"_id":"b"}',
+      position: { token: 'b1' },
+      attempts: 1,
+      error: { name: 'Error', message: 'x' },
+      retentionDays: 30,
+    });
+    const { body: entry } = await http().get('/api/v1/dead-letters/dlq-big:b1').expect(200);
+    expect(entry).toMatchObject({
+      status: 'pending',
+      truncated: { droppedFields: ['fullDocument'] },
+      event: { operationType: 'insert', documentKey: { _id: 'b' } },
+    });
+    expect(entry.truncated.eventBytes).toBeGreaterThan(15 * 1024 * 1024);
+    expect(entry.event.fullDocument).toBeUndefined();
+
+    const refused = await http().post('/api/v1/dead-letters/dlq-big:b1/replay').expect(409);
+    expect(refused.body.message).toContain('without fullDocument');
+    const gql = await server.api.graphql(
+      `query { deadLetter(id: "dlq-big:b1") { truncated { droppedFields eventBytes } } }`,
+    );
+    expect(gql.errors).toBeUndefined();
+    expect(gql.data.deadLetter.truncated).toEqual({
+      droppedFields: ['fullDocument'],
+      eventBytes: entry.truncated.eventBytes,
+    });
+    const gqlReplay = await server.api.graphql(
+      `mutation { replayDeadLetter(id: "dlq-big:b1") { id } }`,
+    );
+    expect(gqlReplay.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    // Discarding it is what is left to do.
+    await http()
+      .post('/api/v1/dead-letters/dlq-big:b1/discard')
+      .send({ reason: 'resynced by hand' })
+      .expect(200);
+  });
+
   it('lets a job wait while its subscription is paused, saying why, and run once resumed', async () => {
     const repository = server.app.get(DeadLettersRepository);
     await webhookSubscription('dlq-paused', '/dlq-paused');

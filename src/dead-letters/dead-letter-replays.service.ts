@@ -39,6 +39,13 @@ export class DeadLetterReplaysService {
     if (entry.status !== 'pending') {
       throw DeadLetterErrors.notPending(id, entry.status);
     }
+    if (entry.truncated) {
+      throw DeadLetterErrors.truncated(
+        id,
+        entry.truncated.droppedFields,
+        entry.truncated.eventBytes,
+      );
+    }
     return this.replay({ subscription: entry.subscription, ids: [id] }, caller);
   }
 

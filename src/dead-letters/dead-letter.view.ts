@@ -23,6 +23,7 @@ export function toDeadLetterView(entry: DeadLetter): DeadLetterEntryView {
     ...(entry.discardReason !== undefined ? { discardReason: entry.discardReason } : {}),
     expireAt: entry.expireAt,
     event: EJSON.serialize(entry.event, { relaxed: true }),
+    ...(entry.truncated ? { truncated: entry.truncated } : {}),
   };
 }
 

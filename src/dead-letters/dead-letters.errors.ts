@@ -13,6 +13,12 @@ export const DeadLetterErrors = {
       `Dead letter "${id}" is ${status}, or a replay holds it; only pending entries can be replayed or discarded`,
     ),
 
+  truncated: (id: string, droppedFields: readonly string[], eventBytes: number) =>
+    new DomainError(
+      'CONFLICT',
+      `Dead letter "${id}" keeps its event without ${droppedFields.join(', ')} (the event was ${eventBytes} bytes, too large to keep whole); replaying it would deliver an incomplete event. Discard it instead`,
+    ),
+
   subscriptionMissing: (name: string) =>
     new DomainError(
       'FAILED_PRECONDITION',

@@ -109,17 +109,17 @@ describe('the 16 MiB document limit', () => {
   });
 
   it('refuses an update whose result would pass 16 MiB and leaves the document as it was', async () => {
-    const collection = backend.db.collection('limit_upd');
-    await collection.insertOne({ _id: 1, a: 'a'.repeat(10 * 1024 * 1024) } as Document);
+    const collection = backend.db.collection<{ _id: number; a: string; b?: string }>('limit_upd');
+    await collection.insertOne({ _id: 1, a: 'a'.repeat(10 * 1024 * 1024) });
     const error = (await collection
       .updateOne({ _id: 1 }, { $set: { b: 'b'.repeat(7 * 1024 * 1024) } })
       .catch((caught: unknown) => caught)) as { code?: unknown; message?: string };
     // 10334 BSONObjectTooLarge (17419 before MongoDB 5.0).
     expect([10334, 17419]).toContain(error.code);
     expect(error.message).toContain('Resulting document after update is larger than 16777216');
-    const stored = await collection.findOne({ _id: 1 } as Document);
+    const stored = await collection.findOne({ _id: 1 });
     expect(stored?.b).toBeUndefined();
-    expect((stored?.a as string).length).toBe(10 * 1024 * 1024);
+    expect(stored?.a.length).toBe(10 * 1024 * 1024);
   });
 });
 

@@ -49,6 +49,17 @@ export class DeadLetterReplayView {
   error?: DeadLetterErrorView;
 }
 
+@ObjectType('DeadLetterTruncation')
+export class DeadLetterTruncationView {
+  @OutputField(() => [String], {
+    description: 'Top-level fields of the change event left out, largest first',
+  })
+  droppedFields: string[];
+
+  @OutputField(() => Float, { description: "The whole event's BSON size in bytes" })
+  eventBytes: number;
+}
+
 @ObjectType('DeadLetter')
 export class DeadLetterEntryView {
   @OutputField(() => String, { description: 'Entry id (subscription:eventId)' })
@@ -101,6 +112,13 @@ export class DeadLetterEntryView {
     swagger: { type: 'object', additionalProperties: true },
   })
   event: Record<string, unknown>;
+
+  @OutputField(() => DeadLetterTruncationView, {
+    description:
+      'Set when the event was too large to keep whole (over 15 MiB): it is stored without these fields and cannot be replayed',
+    nullable: true,
+  })
+  truncated?: DeadLetterTruncationView;
 }
 
 @ObjectType('DeadLetterPage')

@@ -4,7 +4,12 @@ import type { OwnerCommandContext } from '../commands/command.types';
 import { OwnerCommandRegistry } from '../commands/owner-command.registry';
 import { describeError } from '../worker/delivery-adapters';
 import { DeadLettersRepository } from './dead-letters.repository';
-import type { DeadLetter, DeadLetterFilter } from './dead-letter.types';
+import type {
+  DeadLetter,
+  DeadLetterError,
+  DeadLetterFilter,
+  DeadLetterTruncation,
+} from './dead-letter.types';
 
 /** The owner command that replays a subscription's dead letters. */
 export const REPLAY_DEAD_LETTERS_COMMAND = 'replay-dead-letters';
@@ -106,6 +111,16 @@ export class DeadLetterReplayCommand implements OnModuleInit {
     entry: DeadLetter,
     progress: ReplayProgress,
   ): Promise<void> {
+    if (entry.truncated) {
+      // Delivering what is left of the event would hand the handler an incomplete event.
+      await this.deadLetters.recordReplay(entry.id, context.commandId, {
+        delivered: false,
+        attempts: 0,
+        error: truncatedError(entry.truncated),
+      });
+      progress.failed += 1;
+      return;
+    }
     const outcome: SubmitOutcome = await context.submit(entry.key, entry.event, entry.id);
     switch (outcome.status) {
       case 'delivered':
@@ -128,6 +143,16 @@ export class DeadLetterReplayCommand implements OnModuleInit {
         return;
     }
   }
+}
+
+function truncatedError({ droppedFields, eventBytes }: DeadLetterTruncation): DeadLetterError {
+  return {
+    name: 'TruncatedDeadLetter',
+    message:
+      `the event (${eventBytes} bytes) was too large to keep whole and is stored without ` +
+      `${droppedFields.join(', ')}: it cannot be replayed as it happened. Discard it, and ` +
+      `bring the receiver up to date from the collection itself.`,
+  };
 }
 
 function filterOf(

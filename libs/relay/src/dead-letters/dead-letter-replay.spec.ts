@@ -133,6 +133,67 @@ describe('Dead-letter replay (owner command)', () => {
     });
   });
 
+  it('dead-letters an event too large to keep whole without its document, goes on, and never replays it', async () => {
+    await createSubscription(runtime, client, {
+      name: 'oversized',
+      source: { database: sourceDb, collections: ['oversized'] },
+      handler: {
+        type: 'webhook',
+        url: receiver.urlFor('/oversized'),
+        timeoutMs: 10_000,
+        headers: {},
+      },
+      delivery: { ordering: 'strict' },
+      retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 5 },
+    });
+    await waitFor(() => ownerOf('oversized', [runtime]).length === 1, {
+      description: 'worker runs',
+    });
+    const big = (r: { path: string; rawBody: string }) =>
+      r.path === '/oversized' && r.rawBody.length > 1024 * 1024;
+    receiver.respondWith({ status: 500, body: 'too big for me', when: big });
+    const docs = client.db(sourceDb).collection<{ _id: string; pad?: string }>('oversized');
+    // Within a document's 16 MiB, so its change event is too: the dead letter (event, error
+    // and ids) would not be.
+    await docs.insertOne({ _id: 'big', pad: 'x'.repeat(16 * 1024 * 1024 - 200) });
+    await docs.insertOne({ _id: 'after' });
+
+    // Strict ordering: the next event is delivered only once the big one settled.
+    await waitFor(
+      () =>
+        receiver.requests.some(
+          (r) => r.path === '/oversized' && r.status === 200 && docId(r.json) === 'after',
+        ),
+      { description: 'the event after the oversized one is delivered', timeoutMs: 30_000 },
+    );
+    const [entry] = await runtime.deadLetters.list('oversized');
+    expect(entry).toMatchObject({
+      status: 'pending',
+      error: { httpStatus: 500, responseBody: 'too big for me' },
+      truncated: { droppedFields: ['fullDocument'] },
+      event: { operationType: 'insert', documentKey: { _id: 'big' } },
+    });
+    expect(entry.truncated!.eventBytes).toBeGreaterThan(16 * 1024 * 1024 - 200);
+    expect(entry.event.fullDocument).toBeUndefined();
+
+    // A replay would deliver an incomplete event: it fails, saying why, and sends nothing.
+    receiver.clearRules();
+    const sentBefore = receiver.requests.length;
+    const sent = await commands().send('oversized', REPLAY_DEAD_LETTERS_COMMAND, {});
+    expect(await commands().awaitOutcome(sent.id, 10_000)).toMatchObject({
+      state: 'done',
+      result: { total: 1, succeeded: 0, failed: 1 },
+    });
+    expect(receiver.requests.length).toBe(sentBefore);
+    const [after] = await runtime.deadLetters.list('oversized');
+    expect(after).toMatchObject({
+      status: 'pending',
+      replayCount: 1,
+      replays: [{ outcome: 'failed', attempts: 0, error: { name: 'TruncatedDeadLetter' } }],
+    });
+    expect(after.replays[0].error?.message).toContain('stored without fullDocument');
+  });
+
   it('takes at most `limit` entries, the earliest in stream order', async () => {
     await createSubscription(runtime, client, {
       name: 'limited',

@@ -4,6 +4,7 @@ import type {
   DeadLetterPosition,
   DeadLetterReplay,
   DeadLetterStatus,
+  DeadLetterTruncation,
 } from './dead-letter.types';
 
 /** A replay job's hold on an entry, so two concurrent replays deliver it once. */
@@ -29,6 +30,9 @@ export class DeadLetterRecord {
 
   @Prop({ type: Object, required: true })
   event: Record<string, unknown>;
+
+  @Prop({ type: Object })
+  truncated?: DeadLetterTruncation;
 
   @Prop({ type: String, required: true })
   key: string;

@@ -28,14 +28,27 @@ export interface DeadLetterReplay {
   error?: DeadLetterError;
 }
 
+/** What a dead letter left out of an event too large to keep whole (see `eventToStore`). */
+export interface DeadLetterTruncation {
+  /** Top-level fields of the change event that are not stored, largest first. */
+  droppedFields: string[];
+  /** The whole event's BSON size. */
+  eventBytes: number;
+}
+
 /** An event that failed for good, kept until `expireAt` (TTL index). */
 export interface DeadLetter {
   id: string;
   subscription: string;
   service: string;
   eventId: string;
-  /** The raw change event, as the stream produced it. */
+  /** The raw change event, as the stream produced it (less `truncated.droppedFields`). */
   event: Record<string, unknown>;
+  /**
+   * Set when the event was too large to keep whole: it is stored without these fields, and a
+   * replay refuses it (it would deliver an incomplete event).
+   */
+  truncated?: DeadLetterTruncation;
   key: string;
   position: DeadLetterPosition;
   /** Sorts entries of one subscription in stream order. */
@@ -45,7 +58,7 @@ export interface DeadLetter {
   status: DeadLetterStatus;
   firstFailedAt: Date;
   lastFailedAt: Date;
-  /** How many times it was replayed (each one in `replays`). */
+  /** How many times it was replayed (the last `REPLAYS_KEPT` of them in `replays`). */
   replayCount: number;
   replays: DeadLetterReplay[];
   discardReason?: string;

@@ -2,7 +2,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { sharedBackendUri, uniqueDbName } from '@app/testing';
 import { RELAY_MODEL_DEFINITIONS } from '../module/relay-models';
-import { DeadLettersRepository, deadLetterId } from './dead-letters.repository';
+import { DeadLettersRepository, REPLAYS_KEPT, deadLetterId } from './dead-letters.repository';
 import type { NewDeadLetter } from './dead-letter.types';
 
 function entry(
@@ -165,6 +165,60 @@ describe(DeadLettersRepository.name, () => {
         },
         { subscription: 'filtered', errorName: 'TypeError', pending: 1 },
       ]),
+    );
+  });
+
+  it('stores an event too large for a document without its largest fields, and says which', async () => {
+    const MiB = 1024 * 1024;
+    const big = entry('oversized', 1, {
+      error: { name: 'Error', message: 'm'.repeat(4_096), stack: 's'.repeat(16_384) },
+    });
+    big.event = {
+      ...big.event,
+      operationType: 'update',
+      ns: { db: 'shop', coll: 'orders' },
+      fullDocumentBeforeChange: { _id: 1, pad: 'b'.repeat(9 * MiB) },
+      fullDocument: { _id: 1, pad: 'a'.repeat(8 * MiB) },
+      updateDescription: { updatedFields: { pad: 'a'.repeat(7 * MiB) }, removedFields: [] },
+    };
+    // 24 MiB: the largest fields go first (the pre-image, then the post-image) until it fits.
+    await repository.store(big);
+    const stored = (await repository.find(deadLetterId('oversized', big.eventId)))!;
+    expect(stored.truncated?.droppedFields).toEqual(['fullDocumentBeforeChange', 'fullDocument']);
+    expect(stored.truncated?.eventBytes).toBeGreaterThan(24 * MiB);
+    expect(stored.event).toEqual({
+      _id: big.event._id,
+      operationType: 'update',
+      ns: { db: 'shop', coll: 'orders' },
+      documentKey: { _id: 1 },
+      updateDescription: big.event.updateDescription,
+    });
+    expect(stored.error.stack).toHaveLength(16_384);
+
+    // An event within the limit is stored whole, with no mark.
+    await repository.store(entry('oversized', 2));
+    const whole = (await repository.find(
+      deadLetterId('oversized', entry('oversized', 2).eventId),
+    ))!;
+    expect(whole.truncated).toBeUndefined();
+    expect(whole.event).toEqual(entry('oversized', 2).event);
+  });
+
+  it('keeps the last replays of an entry in its history and counts them all', async () => {
+    await repository.store(entry('history', 1));
+    const id = deadLetterId('history', entry('history', 1).eventId);
+    for (let n = 1; n <= REPLAYS_KEPT + 2; n += 1) {
+      expect(await repository.claim(id, `job-${n}`)).not.toBeNull();
+      await repository.recordReplay(id, `job-${n}`, {
+        delivered: false,
+        attempts: 1,
+        error: { name: 'Error', message: `failure ${n}` },
+      });
+    }
+    const stored = (await repository.find(id))!;
+    expect(stored.replayCount).toBe(REPLAYS_KEPT + 2);
+    expect(stored.replays.map((replay) => replay.jobId)).toEqual(
+      Array.from({ length: REPLAYS_KEPT }, (_, i) => `job-${i + 3}`),
     );
   });
 });

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { QueryFilter, Model } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
 import type { DeadLetterRecord } from './dead-letter.schema';
+import { eventToStore } from './stored-event';
 import type {
   DeadLetter,
   DeadLetterError,
@@ -18,6 +19,12 @@ const DAY_MS = 86_400_000;
 /** How long a replay job holds an entry it claimed before another job may take it. */
 const CLAIM_MS = 10 * 60_000;
 
+/**
+ * Replays an entry keeps in its history (the newest; `replayCount` counts them all): each may
+ * hold an error, and the entry must stay within a document's 16 MiB.
+ */
+export const REPLAYS_KEPT = 10;
+
 /** The `dead_letters` collection, for the owner's runtime and the DLQ API. */
 @Injectable()
 export class DeadLettersRepository {
@@ -29,10 +36,12 @@ export class DeadLettersRepository {
    * Stores a failed event. Idempotent: the id is derived from (subscription, eventId), so an
    * event dead-lettered again after a redelivery updates its entry (error, attempts, last
    * failure) and keeps its history. Written through the driver, so the raw event (whose field
-   * names may contain dots) is stored untouched.
+   * names may contain dots) is stored untouched; an event too large for a document is stored
+   * without its largest fields (`eventToStore`), so the write cannot fail for good on its size.
    */
   async store(entry: NewDeadLetter): Promise<void> {
     const now = new Date();
+    const { event, truncated } = eventToStore(entry.event);
     await this.model.collection.updateOne(
       { _id: deadLetterId(entry.subscription, entry.eventId) as never },
       {
@@ -48,7 +57,8 @@ export class DeadLettersRepository {
           subscription: entry.subscription,
           service: entry.service,
           eventId: entry.eventId,
-          event: entry.event,
+          event,
+          ...(truncated ? { truncated } : {}),
           key: entry.key,
           position: entry.position,
           streamOrder: streamOrderOf(entry.position),
@@ -189,7 +199,7 @@ export class DeadLettersRepository {
             : { error: outcome.error, lastFailedAt: now }),
         },
         $inc: { replayCount: 1 },
-        $push: { replays: replay } as never,
+        $push: { replays: { $each: [replay], $slice: -REPLAYS_KEPT } } as never,
       },
     );
     return result.modifiedCount > 0;
