@@ -19,7 +19,7 @@ export class LiveTailStream implements AsyncIterableIterator<LiveDeliveryView> {
   private waiting: ((result: IteratorResult<LiveDeliveryView>) => void) | undefined;
   private closed = false;
   private renewTimer: NodeJS.Timeout | undefined;
-  private stream: ReturnType<LiveTailRepository['follow']> | undefined;
+  private stream: Awaited<ReturnType<LiveTailRepository['follow']>> | undefined;
 
   constructor(
     private readonly repository: LiveTailRepository,
@@ -27,7 +27,7 @@ export class LiveTailStream implements AsyncIterableIterator<LiveDeliveryView> {
   ) {}
 
   async start(): Promise<this> {
-    this.stream = this.repository.follow(this.subscription);
+    this.stream = await this.repository.follow(this.subscription);
     this.stream.on('change', (change) => {
       if (change.fullDocument) {
         this.push(change.fullDocument);

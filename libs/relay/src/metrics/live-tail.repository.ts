@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { ChangeStream } from 'mongodb';
+import type { ChangeStream, Timestamp } from 'mongodb';
 import type { Model } from 'mongoose';
 import { RELAY_MODELS } from '../module/relay-models';
 import type { LiveTailRecord, LiveTailWatcherRecord } from './live-tail.schema';
@@ -44,11 +44,21 @@ export class LiveTailRepository {
     }
   }
 
-  /** Follows the batches one subscription's owner publishes from now on. */
-  follow(subscription: string): ChangeStream<LiveTailRecord, { fullDocument?: LiveTailBatch }> {
+  /**
+   * Follows the batches one subscription's owner publishes from now on: from the cluster time
+   * read before it returns. The driver opens a change stream on its first read, in the
+   * background; without a start time, a batch published before that read (the owner answering
+   * the watcher this reader registers next) was missed.
+   */
+  async follow(
+    subscription: string,
+  ): Promise<ChangeStream<LiveTailRecord, { fullDocument?: LiveTailBatch }>> {
+    const { operationTime } = (await this.batches.db.db!.command({ ping: 1 })) as {
+      operationTime?: Timestamp;
+    };
     return this.batches.collection.watch<LiveTailRecord, { fullDocument?: LiveTailBatch }>(
       [{ $match: { operationType: 'insert', 'fullDocument.subscription': subscription } }],
-      { maxAwaitTimeMS: 500 },
+      { maxAwaitTimeMS: 500, ...(operationTime ? { startAtOperationTime: operationTime } : {}) },
     );
   }
 }
