@@ -62,6 +62,8 @@ export const ErrorCode = {
   // 'Unrecognized pipeline stage name' (a Location code: its codeName is Location40324).
   Location40324: 40324,
   Interrupted: 11601,
+  // '$changeStreamSplitLargeEvent can only appear as the last stage' (a Location code).
+  Location7182802: 7182802,
 } as const;
 
 const codeNames = new Map<number, string>(

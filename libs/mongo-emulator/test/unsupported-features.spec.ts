@@ -110,10 +110,6 @@ describe('unsupported features', () => {
     for (const [pipeline, feature] of [
       [[{ $changeStream: { showSystemEvents: true } }], 'showSystemEvents'],
       [[{ $changeStream: { showRawUpdateDescription: true } }], 'showRawUpdateDescription'],
-      [
-        [{ $changeStream: {} }, { $changeStreamSplitLargeEvent: {} }],
-        '$changeStreamSplitLargeEvent',
-      ],
     ] as const) {
       const error = await serverError(
         backend.db.command({

@@ -51,6 +51,17 @@ export class ChangeStreamCursor implements ServerCursor {
   private readonly entryTest: EntryPrefilter | undefined;
   /** The stages after them, run on the events that passed. */
   private readonly pipeline: Aggregator | undefined;
+  /** The pipeline ends with `$changeStreamSplitLargeEvent`: events over 16 MiB are split. */
+  private readonly splitLargeEvents: boolean;
+  /**
+   * Events (or fragments) built and filtered but not returned yet: the fragments of a large
+   * event go out as their batches' byte budget allows, and what follows them waits here.
+   */
+  private ready: Document[] = [];
+  /** The invalidate event, while it waits in `ready`. */
+  private queuedInvalidate: Document | undefined;
+  /** Resumed from a fragment's token: that event's fragments up to it were returned already. */
+  private resumeFragment: TokenPosition | undefined;
 
   constructor(
     readonly ns: string,
@@ -78,7 +89,13 @@ export class ChangeStreamCursor implements ServerCursor {
           `cannot resume stream; the resume token was not found. ${JSON.stringify(token)}`,
         );
       }
-      this.seq = oplog.seqAfter(position);
+      if (position.fragment !== undefined) {
+        // The rest of that event's fragments come first: read its entry again.
+        this.seq = oplog.seqAfter({ ...position, op: position.op - 1, fragment: undefined });
+        this.resumeFragment = position;
+      } else {
+        this.seq = oplog.seqAfter(position);
+      }
       this.lowWaterMark = position;
       this.startTime = clock.now();
       this.pendingInvalidate = this.invalidateAfter(position);
@@ -103,7 +120,9 @@ export class ChangeStreamCursor implements ServerCursor {
       this.seq = oplog.nextSeq;
       this.lowWaterMark = highWaterMark(this.startTime);
     }
-    let rest = stages;
+    this.splitLargeEvents =
+      stages.length > 0 && Object.keys(stages[stages.length - 1])[0] === SPLIT_STAGE;
+    let rest = this.splitLargeEvents ? stages.slice(0, -1) : stages;
     const entryTests: EntryPrefilter[] = [];
     while (rest.length > 0 && isPlainMatch(rest[0])) {
       this.filters.push(compileFilter(rest[0].$match));
@@ -224,7 +243,8 @@ export class ChangeStreamCursor implements ServerCursor {
       this.pendingInvalidate = undefined;
       return out;
     }
-    let bytes = 0;
+    const budget = { bytes: 0 };
+    if (!this.drainReady(out, limit, budget)) return out;
     while (out.length < limit && this.seq < oplog.nextSeq && !this.invalidated && !this.closed) {
       if (this.seq < oplog.firstSeq) throw historyLost();
       const chunk: Document[] = [];
@@ -244,19 +264,57 @@ export class ChangeStreamCursor implements ServerCursor {
         }
         if (invalidateAt >= 0) break;
       }
-      const events = this.applyPipeline(chunk, invalidateAt);
-      for (const event of events) {
-        out.push(event);
-        bytes += calculateObjectSize(event);
+      for (const event of this.applyPipeline(chunk, invalidateAt)) {
+        this.ready.push(...this.fitToSize(event));
       }
+      if (invalidateAt >= 0) this.queuedInvalidate = chunk[invalidateAt];
+      if (!this.drainReady(out, limit, budget)) return out;
       this.lowWaterMark = lastPosition;
-      if (invalidateAt >= 0) {
-        this.invalidated = true;
-        this.lowWaterMark = decodeResumeToken(chunk[invalidateAt]._id);
-      }
-      if (bytes > MAX_BATCH_BYTES / 2) break; // a chunk adds far less than the other half
+      if (budget.bytes > MAX_BATCH_BYTES / 2) break; // a chunk adds far less than the other half
     }
     return out;
+  }
+
+  /**
+   * Moves ready events into the batch while it has room (one at least). True when none is left;
+   * otherwise the batch ends at the last one taken, which is then the resume point.
+   */
+  private drainReady(out: Document[], limit: number, budget: { bytes: number }): boolean {
+    while (this.ready.length > 0) {
+      const next = this.ready[0];
+      const size = calculateObjectSize(next);
+      if (out.length >= limit || (out.length > 0 && budget.bytes + size > MAX_BATCH_BYTES)) {
+        this.lowWaterMark = decodeResumeToken(out[out.length - 1]._id);
+        return false;
+      }
+      this.ready.shift();
+      out.push(next);
+      budget.bytes += size;
+      if (next === this.queuedInvalidate) {
+        this.queuedInvalidate = undefined;
+        this.invalidated = true;
+        this.lowWaterMark = decodeResumeToken(next._id);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * An event as it can be returned: itself within 16 MiB; over it, its fragments when the
+   * pipeline ends with `$changeStreamSplitLargeEvent` (less those a resumed stream returned
+   * already), else BSONObjectTooLarge, as mongod fails the getMore.
+   */
+  private fitToSize(event: Document): Document[] {
+    const resumed = this.resumeFragment;
+    this.resumeFragment = undefined;
+    const size = calculateObjectSize(event);
+    if (size <= MAX_EVENT_BYTES) return [event];
+    if (!this.splitLargeEvents) throw eventTooLarge(size, event);
+    const fragments = splitEvent(event, size);
+    if (resumed === undefined) return fragments;
+    const position = decodeResumeToken(event._id);
+    const same = comparePositions({ ...resumed, fragment: undefined }, position) === 0;
+    return same ? fragments.slice(resumed.fragment) : fragments;
   }
 
   /** Runs the user's stages; the invalidate event bypasses them, as in mongod. */
@@ -304,6 +362,54 @@ function isPlainMatch(stage: Document): stage is { $match: Document } {
     match !== null &&
     !Array.isArray(match)
   );
+}
+
+const SPLIT_STAGE = '$changeStreamSplitLargeEvent';
+
+/** The largest change event mongod returns whole (BSONObjMaxUserSize). */
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+/** Room a fragment keeps for its `_id` (the fragment's token) and `splitEvent`. */
+const FRAGMENT_OVERHEAD_BYTES = 1024;
+
+function eventTooLarge(size: number, event: Document): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCode.BSONObjectTooLarge,
+    `Executor error during getMore :: caused by :: BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and 16793600(16MB) First element: _id: ${JSON.stringify(event._id)}`,
+  );
+}
+
+/**
+ * `$changeStreamSplitLargeEvent`: the event's top-level fields, smallest first, packed greedily
+ * into fragments under 16 MiB (so the first fragment carries as many fields as it can: the
+ * event's context comes first). Each fragment has its own resume token and
+ * `splitEvent: {fragment, of}`. A single field too large for a fragment cannot be split.
+ */
+function splitEvent(event: Document, size: number): Document[] {
+  const capacity = MAX_EVENT_BYTES - FRAGMENT_OVERHEAD_BYTES;
+  const fields = Object.keys(event)
+    .filter((name) => name !== '_id')
+    .map((name) => ({ name, bytes: calculateObjectSize({ [name]: event[name] }) - 5 }))
+    .sort((a, b) => a.bytes - b.bytes);
+  const groups: string[][] = [];
+  let used = capacity;
+  for (const { name, bytes } of fields) {
+    if (bytes > capacity) throw eventTooLarge(size, event);
+    if (used + bytes > capacity) {
+      groups.push([]);
+      used = 0;
+    }
+    groups[groups.length - 1].push(name);
+    used += bytes;
+  }
+  const position = decodeResumeToken(event._id);
+  return groups.map((names, index) => {
+    const fragment: Document = {
+      _id: encodeResumeToken({ ...position, fragment: index + 1 }),
+      splitEvent: { fragment: index + 1, of: groups.length },
+    };
+    for (const name of names) fragment[name] = event[name];
+    return fragment;
+  });
 }
 
 function historyLost(): MongoCommandError {

@@ -32,6 +32,8 @@ const ALLOWED_STAGES = new Set([
   '$replaceRoot',
   '$replaceWith',
   '$redact',
+  // Last stage only (checked below).
+  '$changeStreamSplitLargeEvent',
 ]);
 
 /** $changeStream options of MongoDB 7.0. */
@@ -158,10 +160,10 @@ export function validateChangeStreamPipeline(stages: Document[]): void {
         `Unrecognized pipeline stage name: '${name}'`,
       );
     }
-    if (name === '$changeStreamSplitLargeEvent') {
+    if (name === '$changeStreamSplitLargeEvent' && stage !== stages[stages.length - 1]) {
       throw new MongoCommandError(
-        ErrorCode.NotImplemented,
-        '$changeStreamSplitLargeEvent is not supported by the MongoDB emulator',
+        ErrorCode.Location7182802,
+        '$changeStreamSplitLargeEvent can only appear as the last stage in the pipeline',
       );
     }
     if (!ALLOWED_STAGES.has(name)) {

@@ -11,6 +11,11 @@ export type TokenKind = 'event' | 'invalidate' | 'highWaterMark';
 export interface TokenPosition extends OpTime {
   readonly op: number;
   readonly kind: TokenKind;
+  /**
+   * A fragment of an event split by `$changeStreamSplitLargeEvent` (from 1). Fragment tokens
+   * sort after their event's own position and before the next event's.
+   */
+  readonly fragment?: number;
 }
 
 const HIGH_WATER_MARK_OP = 0xffffffff;
@@ -19,7 +24,7 @@ const KIND_CODES: Record<TokenKind, string> = {
   invalidate: '1E',
   highWaterMark: '7F',
 };
-const TOKEN_PATTERN = /^82([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(0A|1E|7F)$/;
+const TOKEN_PATTERN = /^82([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(0A|1E|7F)([0-9A-F]{4})?$/;
 
 function hex8(value: number): string {
   return value.toString(16).toUpperCase().padStart(8, '0');
@@ -28,7 +33,11 @@ function hex8(value: number): string {
 /** Encodes as fixed-width upper-case hex, so tokens compare as strings in stream order. */
 export function encodeResumeToken(position: TokenPosition): { _data: string } {
   return {
-    _data: `82${hex8(position.t)}${hex8(position.i)}${hex8(position.op)}${KIND_CODES[position.kind]}`,
+    _data:
+      `82${hex8(position.t)}${hex8(position.i)}${hex8(position.op)}${KIND_CODES[position.kind]}` +
+      (position.fragment === undefined
+        ? ''
+        : position.fragment.toString(16).toUpperCase().padStart(4, '0')),
   };
 }
 
@@ -59,9 +68,15 @@ export function decodeResumeToken(token: unknown): TokenPosition {
   }
   const kind =
     (Object.keys(KIND_CODES) as TokenKind[]).find((k) => KIND_CODES[k] === match[4]) ?? 'event';
-  return { t: parseInt(match[1], 16), i: parseInt(match[2], 16), op: parseInt(match[3], 16), kind };
+  const position = {
+    t: parseInt(match[1], 16),
+    i: parseInt(match[2], 16),
+    op: parseInt(match[3], 16),
+    kind,
+  };
+  return match[5] === undefined ? position : { ...position, fragment: parseInt(match[5], 16) };
 }
 
 export function comparePositions(a: TokenPosition, b: TokenPosition): number {
-  return compareOpTime(a, b) || a.op - b.op;
+  return compareOpTime(a, b) || a.op - b.op || (a.fragment ?? 0) - (b.fragment ?? 0);
 }
