@@ -366,10 +366,14 @@ function isPlainMatch(stage: Document): stage is { $match: Document } {
 
 const SPLIT_STAGE = '$changeStreamSplitLargeEvent';
 
-/** The largest change event mongod returns whole (BSONObjMaxUserSize). */
-const MAX_EVENT_BYTES = 16 * 1024 * 1024;
-/** Room a fragment keeps for its `_id` (the fragment's token) and `splitEvent`. */
-const FRAGMENT_OVERHEAD_BYTES = 1024;
+/**
+ * The largest change event returned whole: mongod's internal object limit (16 MiB + 16 KiB),
+ * less room for the reply around it. An event holding a whole document (at most 16 MiB) and
+ * the event's own fields fits.
+ */
+const MAX_EVENT_BYTES = 16 * 1024 * 1024 + 15 * 1024;
+/** What a fragment's fields may take: the rest is for its `_id` (its token) and `splitEvent`. */
+const FRAGMENT_CAPACITY_BYTES = MAX_EVENT_BYTES - 1024;
 
 function eventTooLarge(size: number, event: Document): MongoCommandError {
   return new MongoCommandError(
@@ -380,12 +384,12 @@ function eventTooLarge(size: number, event: Document): MongoCommandError {
 
 /**
  * `$changeStreamSplitLargeEvent`: the event's top-level fields, smallest first, packed greedily
- * into fragments under 16 MiB (so the first fragment carries as many fields as it can: the
+ * into fragments (so the first fragment carries as many fields as it can: the
  * event's context comes first). Each fragment has its own resume token and
  * `splitEvent: {fragment, of}`. A single field too large for a fragment cannot be split.
  */
 function splitEvent(event: Document, size: number): Document[] {
-  const capacity = MAX_EVENT_BYTES - FRAGMENT_OVERHEAD_BYTES;
+  const capacity = FRAGMENT_CAPACITY_BYTES;
   const fields = Object.keys(event)
     .filter((name) => name !== '_id')
     .map((name) => ({ name, bytes: calculateObjectSize({ [name]: event[name] }) - 5 }))

@@ -6,6 +6,7 @@ import { orderingKeyOf, type RawChangeEvent } from './change-event.mapper';
 import { buildWatchOptions, buildWatchPipeline } from './change-stream.pipeline';
 import { clusterTimeOfToken, sameToken } from './resume-token';
 import { ReadAheadQueue } from './read-ahead.queue';
+import { SplitEventAssembler, splitStageRefused, withSplitStage } from './split-events';
 import type { WorkerSource } from './worker-source';
 
 export interface ChangeSourceOptions {
@@ -39,6 +40,7 @@ export class ChangeSource implements WorkerSource {
   private lastToken: unknown;
   private lastIdleAt = 0;
   private readonly queue: ReadAheadQueue<SourceItem<RawChangeEvent>>;
+  private readonly assembler = new SplitEventAssembler();
 
   constructor(private readonly options: ChangeSourceOptions) {
     this.queue = new ReadAheadQueue(Math.max(1, options.batchSize), () => this.read());
@@ -52,7 +54,7 @@ export class ChangeSource implements WorkerSource {
     this.stream = client
       .db(source.database)
       .watch<Record<string, unknown>, RawChangeEvent>(
-        buildWatchPipeline(source),
+        withSplitStage(client, buildWatchPipeline(source)),
         buildWatchOptions(source, start, { maxAwaitTimeMs, batchSize }),
       );
   }
@@ -85,7 +87,7 @@ export class ChangeSource implements WorkerSource {
    * `resumeToken` is then exactly the position covered.
    */
   get caughtUp(): boolean {
-    return this.queue.drained;
+    return this.queue.drained && !this.assembler.pending;
   }
 
   /** The driver's resume token: the last event it returned, or its postBatchResumeToken. */
@@ -101,14 +103,34 @@ export class ChangeSource implements WorkerSource {
   /** One item from the stream: an event, an idle position, or undefined (nothing new yet). */
   private async read(): Promise<SourceItem<RawChangeEvent> | undefined> {
     const stream = this.stream!;
-    const event = await stream.tryNext();
+    let change: RawChangeEvent | null;
+    try {
+      change = await stream.tryNext();
+    } catch (error) {
+      if (!splitStageRefused(this.options.client, error)) {
+        throw error;
+      }
+      // A server older than 7.0 / 6.0.9: nothing was read yet, open it again without the stage.
+      await stream.close().catch(() => undefined);
+      this.open();
+      return undefined;
+    }
+    const event = change && this.assembler.accept(change);
     if (event) {
       this.lastToken = event._id;
       return { kind: 'event', token: event._id, key: orderingKeyOf(event), payload: event };
     }
+    if (change) {
+      // A fragment of a split event: the rest follows.
+      return undefined;
+    }
     if (stream.closed) {
       // The server ended the stream (an invalidate event): a restart resumes from the checkpoint.
       throw new Error('The change stream was closed by the server');
+    }
+    if (this.assembler.pending) {
+      // Between two fragments: the stream's token points inside an event.
+      return undefined;
     }
     const token = stream.resumeToken;
     const idleDue = Date.now() - this.lastIdleAt >= this.options.idleIntervalMs;

@@ -11,6 +11,9 @@ const FATAL_CODES = new Map<number, string>([
   [260, 'InvalidResumeToken'],
   // Pre-4.4 servers reported a resume token missing from the oplog with this code.
   [40585, 'ChangeStreamHistoryLost'],
+  // An event over 16 MiB that the server could not split (before MongoDB 7.0 / 6.0.9, or one
+  // field alone over 16 MiB): every restart would fail on it again.
+  [10334, 'BSONObjectTooLarge'],
 ]);
 
 export interface FatalStreamError {

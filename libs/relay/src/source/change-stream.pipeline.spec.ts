@@ -71,6 +71,8 @@ describe(classifyStreamError.name, () => {
     [286, /ChangeStreamHistoryLost/],
     [280, /ChangeStreamFatalError/],
     [260, /InvalidResumeToken/],
+    // An event over 16 MiB the server could not split: a restart would fail on it again.
+    [10334, /BSONObjectTooLarge/],
   ])('treats code %i as fatal', (code, reason) => {
     expect(classifyStreamError(serverError(code, 'boom'))).toEqual({
       code,

@@ -167,6 +167,53 @@ describe('SubscriptionWorker guarantees', () => {
     ]);
     expect((await runtime.subscriptions.findByName('dropped-db'))?.stale).toBeUndefined();
   });
+
+  it('delivers an event over 16 MiB whole (the server splits it, the relay joins it) and goes on', async () => {
+    const MiB = 1024 * 1024;
+    const database = uniqueDbName('large');
+    await client
+      .db(database)
+      .createCollection('docs', { changeStreamPreAndPostImages: { enabled: true } });
+    const docs = client.db(database).collection<{ _id: number; big?: string }>('docs');
+    await docs.insertOne({ _id: 1, big: 'a'.repeat(9 * MiB) });
+    await createSubscription(runtime, client, {
+      name: 'large-events',
+      source: {
+        database,
+        collections: ['docs'],
+        fullDocument: 'required',
+        fullDocumentBeforeChange: 'required',
+      },
+    });
+    await waitFor(() => ownerOf('large-events', [runtime]).length === 1, {
+      description: 'worker runs',
+    });
+    // Pre-image, post-image and update description of 9 MiB each: a 27 MiB change event.
+    await docs.updateOne({ _id: 1 }, { $set: { big: 'b'.repeat(9 * MiB) } });
+    await docs.insertOne({ _id: 2 });
+    await log.waitForInserted('large-events', [2]);
+    const [update, insert] = log.forSubscription('large-events').map((e) => e.envelope);
+    expect(update.operationType).toBe('update');
+    expect(update.fullDocument?.big).toBe('b'.repeat(9 * MiB));
+    expect(update.fullDocumentBeforeChange?.big).toBe('a'.repeat(9 * MiB));
+    expect(update.updateDescription?.updatedFields).toEqual({ big: 'b'.repeat(9 * MiB) });
+    expect(update).not.toHaveProperty('splitEvent');
+    expect(insert.documentKey).toEqual({ _id: 2 });
+    expect(log.forSubscription('large-events')).toHaveLength(2);
+    // The checkpoint gets to the insert, past the whole split event.
+    await waitFor(
+      async () => {
+        const position = (await runtime.checkpoints.find('large-events'))?.position;
+        const token =
+          position?.kind === 'token'
+            ? (position.resumeToken as { _data?: string } | undefined)?._data
+            : undefined;
+        return token !== undefined && token >= insert.id;
+      },
+      { description: 'a checkpoint at the insert' },
+    );
+    expect((await runtime.subscriptions.findByName('large-events'))?.stale).toBeUndefined();
+  });
 });
 
 describe('The process-wide buffer budget', () => {

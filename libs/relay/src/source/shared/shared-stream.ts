@@ -4,6 +4,7 @@ import type { SubscriptionSource } from '../../subscriptions/subscription.types'
 import type { RawChangeEvent } from '../change-event.mapper';
 import { classifyStreamError } from '../change-stream.errors';
 import { buildWatchOptions } from '../change-stream.pipeline';
+import { SplitEventAssembler, splitStageRefused, withSplitStage } from '../split-events';
 import { tokenOrderKey } from './stream-order';
 
 /** What a shared stream hands its members (see SharedStreamSource). */
@@ -154,13 +155,19 @@ export class SharedStream {
       const stream = (this.stream = client
         .db(source.database)
         .watch<Record<string, unknown>, RawChangeEvent>(
-          [],
+          withSplitStage(client, []),
           buildWatchOptions(source, start, { maxAwaitTimeMs, batchSize }),
         ));
+      const assembler = new SplitEventAssembler();
       while (!this.closed) {
-        const event = await stream.tryNext();
+        const change = await stream.tryNext();
         if (this.closed) {
           return;
+        }
+        const event = change && assembler.accept(change);
+        if (change && !event) {
+          // A fragment of a split event: the rest follows.
+          continue;
         }
         if (event) {
           const key = tokenOrderKey(event._id);
@@ -174,6 +181,10 @@ export class SharedStream {
         if (stream.closed) {
           throw new Error('The change stream was closed by the server');
         }
+        if (assembler.pending) {
+          // Between two fragments: the stream's token points inside an event.
+          continue;
+        }
         const key = tokenOrderKey(stream.resumeToken);
         if (key !== undefined && key > this.lastKey) {
           this.lastKey = key;
@@ -185,6 +196,11 @@ export class SharedStream {
     } catch (error) {
       if (this.closed) {
         return;
+      }
+      if (splitStageRefused(client, error)) {
+        // A server older than 7.0 / 6.0.9: nothing was read yet, open it again without the stage.
+        void this.stream?.close().catch(() => undefined);
+        return this.read();
       }
       const members = [...this.members];
       this.members.clear();

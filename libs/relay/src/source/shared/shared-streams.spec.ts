@@ -41,6 +41,7 @@ describe('Shared change streams', () => {
   let client: MongoClient;
   let runtime: RelayRuntime;
   const timings = new Timings();
+  const log = new EventLog();
   const sourceDb = uniqueDbName('shared');
 
   beforeAll(async () => {
@@ -48,7 +49,7 @@ describe('Shared change streams', () => {
     runtime = await RelayRuntime.start({
       metaDb: uniqueDbName('meta'),
       instanceId: 'shared-a',
-      log: new EventLog(),
+      log,
       // Small buffers, so a held-back subscription overflows its queue quickly.
       relay: { sharedStreams: true, maxInFlight: 20 },
       providers: [{ provide: TIMINGS, useValue: timings }, TimedHandler],
@@ -195,5 +196,48 @@ describe('Shared change streams', () => {
     });
     expect(ids('all-ratios')).toEqual([1, 2, 3]);
     expect(ids('big-ratios')).toEqual([1]);
+  });
+
+  it('joins an event the server split (over 16 MiB) before fanning it out, whole, to each member', async () => {
+    const MiB = 1024 * 1024;
+    const database = uniqueDbName('large');
+    await client
+      .db(database)
+      .createCollection('docs', { changeStreamPreAndPostImages: { enabled: true } });
+    const docs = client.db(database).collection<{ _id: number; big?: string }>('docs');
+    await docs.insertOne({ _id: 1, big: 'a'.repeat(9 * MiB) });
+    const membersBefore = stats().members;
+    const source = {
+      database,
+      collections: ['docs'],
+      fullDocument: 'required' as const,
+      fullDocumentBeforeChange: 'required' as const,
+    };
+    await createSubscription(runtime, client, { name: 'large-all', source });
+    await createSubscription(runtime, client, {
+      name: 'large-updates',
+      source: { ...source, operationTypes: ['update'] },
+    });
+    await waitFor(() => stats().members === membersBefore + 2, {
+      description: 'both subscriptions attached',
+    });
+    // Pre-image, post-image and update description of 9 MiB each: a 27 MiB change event.
+    await docs.updateOne({ _id: 1 }, { $set: { big: 'b'.repeat(9 * MiB) } });
+    await docs.insertOne({ _id: 2 });
+    await log.waitForInserted('large-all', [2]);
+    await waitFor(() => log.forSubscription('large-updates').length === 1, {
+      description: 'the update in the second subscription',
+    });
+    for (const name of ['large-all', 'large-updates']) {
+      const update = log.forSubscription(name)[0].envelope;
+      expect(update.operationType).toBe('update');
+      expect(update.fullDocument?.big).toBe('b'.repeat(9 * MiB));
+      expect(update.fullDocumentBeforeChange?.big).toBe('a'.repeat(9 * MiB));
+      expect(update.updateDescription?.updatedFields).toEqual({ big: 'b'.repeat(9 * MiB) });
+    }
+    expect(log.forSubscription('large-all').map((e) => e.envelope.operationType)).toEqual([
+      'update',
+      'insert',
+    ]);
   });
 });
