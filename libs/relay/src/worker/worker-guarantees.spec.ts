@@ -5,6 +5,7 @@ import type { Model } from 'mongoose';
 import { getModelToken } from '@nestjs/mongoose';
 import { CountingSourceFactory } from '../../test/support/counting-source.factory';
 import { EventLog } from '../../test/support/event-log';
+import { LargeEvent } from '../../test/support/large-event';
 import { RelayRuntime, createSubscription, ownerOf } from '../../test/support/relay-runtime';
 import type { ChangeEventEnvelope } from '../handlers/change-event.envelope';
 import { ChangeHandler } from '../handlers/change-handler.decorator';
@@ -169,35 +170,15 @@ describe('SubscriptionWorker guarantees', () => {
   });
 
   it('delivers an event over 16 MiB whole (the server splits it, the relay joins it) and goes on', async () => {
-    const MiB = 1024 * 1024;
-    const database = uniqueDbName('large');
-    await client
-      .db(database)
-      .createCollection('docs', { changeStreamPreAndPostImages: { enabled: true } });
-    const docs = client.db(database).collection<{ _id: number; big?: string }>('docs');
-    await docs.insertOne({ _id: 1, big: 'a'.repeat(9 * MiB) });
-    await createSubscription(runtime, client, {
-      name: 'large-events',
-      source: {
-        database,
-        collections: ['docs'],
-        fullDocument: 'required',
-        fullDocumentBeforeChange: 'required',
-      },
-    });
+    const large = await LargeEvent.prepare(client);
+    await createSubscription(runtime, client, { name: 'large-events', source: large.source() });
     await waitFor(() => ownerOf('large-events', [runtime]).length === 1, {
       description: 'worker runs',
     });
-    // Pre-image, post-image and update description of 9 MiB each: a 27 MiB change event.
-    await docs.updateOne({ _id: 1 }, { $set: { big: 'b'.repeat(9 * MiB) } });
-    await docs.insertOne({ _id: 2 });
+    await large.write();
     await log.waitForInserted('large-events', [2]);
     const [update, insert] = log.forSubscription('large-events').map((e) => e.envelope);
-    expect(update.operationType).toBe('update');
-    expect(update.fullDocument?.big).toBe('b'.repeat(9 * MiB));
-    expect(update.fullDocumentBeforeChange?.big).toBe('a'.repeat(9 * MiB));
-    expect(update.updateDescription?.updatedFields).toEqual({ big: 'b'.repeat(9 * MiB) });
-    expect(update).not.toHaveProperty('splitEvent');
+    large.expectWhole(update);
     expect(insert.documentKey).toEqual({ _id: 2 });
     expect(log.forSubscription('large-events')).toHaveLength(2);
     // The checkpoint gets to the insert, past the whole split event.

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { connectTestClient, uniqueDbName, waitFor } from '@app/testing';
 import type { MongoClient } from 'mongodb';
 import { EventLog } from '../../../test/support/event-log';
+import { LargeEvent } from '../../../test/support/large-event';
 import { RelayRuntime, createSubscription } from '../../../test/support/relay-runtime';
 import { ChangeHandler } from '../../handlers/change-handler.decorator';
 import type { ChangeEventEnvelope } from '../../handlers/change-event.envelope';
@@ -199,42 +200,23 @@ describe('Shared change streams', () => {
   });
 
   it('joins an event the server split (over 16 MiB) before fanning it out, whole, to each member', async () => {
-    const MiB = 1024 * 1024;
-    const database = uniqueDbName('large');
-    await client
-      .db(database)
-      .createCollection('docs', { changeStreamPreAndPostImages: { enabled: true } });
-    const docs = client.db(database).collection<{ _id: number; big?: string }>('docs');
-    await docs.insertOne({ _id: 1, big: 'a'.repeat(9 * MiB) });
+    const large = await LargeEvent.prepare(client);
     const membersBefore = stats().members;
-    const source = {
-      database,
-      collections: ['docs'],
-      fullDocument: 'required' as const,
-      fullDocumentBeforeChange: 'required' as const,
-    };
-    await createSubscription(runtime, client, { name: 'large-all', source });
+    await createSubscription(runtime, client, { name: 'large-all', source: large.source() });
     await createSubscription(runtime, client, {
       name: 'large-updates',
-      source: { ...source, operationTypes: ['update'] },
+      source: large.source({ operationTypes: ['update'] }),
     });
     await waitFor(() => stats().members === membersBefore + 2, {
       description: 'both subscriptions attached',
     });
-    // Pre-image, post-image and update description of 9 MiB each: a 27 MiB change event.
-    await docs.updateOne({ _id: 1 }, { $set: { big: 'b'.repeat(9 * MiB) } });
-    await docs.insertOne({ _id: 2 });
+    await large.write();
     await log.waitForInserted('large-all', [2]);
     await waitFor(() => log.forSubscription('large-updates').length === 1, {
       description: 'the update in the second subscription',
     });
-    for (const name of ['large-all', 'large-updates']) {
-      const update = log.forSubscription(name)[0].envelope;
-      expect(update.operationType).toBe('update');
-      expect(update.fullDocument?.big).toBe('b'.repeat(9 * MiB));
-      expect(update.fullDocumentBeforeChange?.big).toBe('a'.repeat(9 * MiB));
-      expect(update.updateDescription?.updatedFields).toEqual({ big: 'b'.repeat(9 * MiB) });
-    }
+    large.expectWhole(log.forSubscription('large-all')[0].envelope);
+    large.expectWhole(log.forSubscription('large-updates')[0].envelope);
     expect(log.forSubscription('large-all').map((e) => e.envelope.operationType)).toEqual([
       'update',
       'insert',
