@@ -57,7 +57,8 @@ export class ChangeStreamCursor implements ServerCursor {
    * Events (or fragments) built and filtered but not returned yet: the fragments of a large
    * event go out as their batches' byte budget allows, and what follows them waits here.
    */
-  private ready: Document[] = [];
+  private ready: { doc: Document; size: number }[] = [];
+  private readyHead = 0;
   /** The invalidate event, while it waits in `ready`. */
   private queuedInvalidate: Document | undefined;
   /** Resumed from a fragment's token: that event's fragments up to it were returned already. */
@@ -265,7 +266,7 @@ export class ChangeStreamCursor implements ServerCursor {
         if (invalidateAt >= 0) break;
       }
       for (const event of this.applyPipeline(chunk, invalidateAt)) {
-        this.ready.push(...this.fitToSize(event));
+        this.fitToSize(event, this.ready);
       }
       if (invalidateAt >= 0) this.queuedInvalidate = chunk[invalidateAt];
       if (!this.drainReady(out, limit, budget)) return out;
@@ -280,41 +281,49 @@ export class ChangeStreamCursor implements ServerCursor {
    * otherwise the batch ends at the last one taken, which is then the resume point.
    */
   private drainReady(out: Document[], limit: number, budget: { bytes: number }): boolean {
-    while (this.ready.length > 0) {
-      const next = this.ready[0];
-      const size = calculateObjectSize(next);
+    while (this.readyHead < this.ready.length) {
+      const { doc, size } = this.ready[this.readyHead];
       if (out.length >= limit || (out.length > 0 && budget.bytes + size > MAX_BATCH_BYTES)) {
         this.lowWaterMark = decodeResumeToken(out[out.length - 1]._id);
         return false;
       }
-      this.ready.shift();
-      out.push(next);
+      this.readyHead += 1;
+      out.push(doc);
       budget.bytes += size;
-      if (next === this.queuedInvalidate) {
+      if (doc === this.queuedInvalidate) {
         this.queuedInvalidate = undefined;
         this.invalidated = true;
-        this.lowWaterMark = decodeResumeToken(next._id);
+        this.lowWaterMark = decodeResumeToken(doc._id);
       }
     }
+    this.ready = [];
+    this.readyHead = 0;
     return true;
   }
 
   /**
-   * An event as it can be returned: itself within 16 MiB; over it, its fragments when the
+   * Queues an event as it can be returned: itself within the limit; over it, its fragments when the
    * pipeline ends with `$changeStreamSplitLargeEvent` (less those a resumed stream returned
    * already), else BSONObjectTooLarge, as mongod fails the getMore.
    */
-  private fitToSize(event: Document): Document[] {
+  private fitToSize(event: Document, into: { doc: Document; size: number }[]): void {
     const resumed = this.resumeFragment;
     this.resumeFragment = undefined;
     const size = calculateObjectSize(event);
-    if (size <= MAX_EVENT_BYTES) return [event];
+    if (size <= MAX_EVENT_BYTES) {
+      into.push({ doc: event, size });
+      return;
+    }
     if (!this.splitLargeEvents) throw eventTooLarge(size, event);
-    const fragments = splitEvent(event, size);
-    if (resumed === undefined) return fragments;
-    const position = decodeResumeToken(event._id);
-    const same = comparePositions({ ...resumed, fragment: undefined }, position) === 0;
-    return same ? fragments.slice(resumed.fragment) : fragments;
+    let fragments = splitEvent(event, size);
+    if (resumed !== undefined) {
+      const position = decodeResumeToken(event._id);
+      if (comparePositions({ ...resumed, fragment: undefined }, position) === 0) {
+        fragments = fragments.slice(resumed.fragment);
+      }
+    }
+    for (const fragment of fragments)
+      into.push({ doc: fragment, size: calculateObjectSize(fragment) });
   }
 
   /** Runs the user's stages; the invalidate event bypasses them, as in mongod. */
