@@ -6,7 +6,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import { DomainError } from '@app/relay';
+import { DomainError, errorMessage } from '@app/relay';
 import { HttpException } from '@nestjs/common';
 import type { GraphQLResolveInfo } from 'graphql';
 import { catchError, concatMap, from, map, type Observable } from 'rxjs';
@@ -95,7 +95,7 @@ export class AuditInterceptor implements NestInterceptor {
       });
     } catch (error) {
       this.logger.error(
-        `Could not write the audit entry of ${action.name} by ${principal?.id ?? 'unknown'}: ${error instanceof Error ? error.message : String(error)}`,
+        `Could not write the audit entry of ${action.name} by ${principal?.id ?? 'unknown'}: ${errorMessage(error)}`,
       );
     }
   }

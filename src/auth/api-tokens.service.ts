@@ -7,6 +7,7 @@ import { JwtVerifier } from './jwt-verifier';
 import type { CreateApiTokenInput } from './dto/create-api-token.input';
 import type { ApiTokenView, CreatedApiTokenView, TokenState } from './dto/api-token.model';
 import { AUTH_DISABLED_PRINCIPAL, type Principal } from './principal';
+import { errorMessage } from '@app/relay';
 
 const TOKEN_PREFIX = 'cr_';
 /** The principal id of the ADMIN_TOKEN from the environment (it is not stored). */
@@ -44,7 +45,7 @@ export class ApiTokensService implements OnApplicationBootstrap {
     // Not awaited: the server boots (and answers /health/live) while MongoDB is unreachable.
     this.ensureAdminToken().catch((error: unknown) => {
       this.logger.warn(
-        `Could not check for an admin API token (${error instanceof Error ? error.message : String(error)}); set ADMIN_TOKEN or restart once MongoDB answers`,
+        `Could not check for an admin API token (${errorMessage(error)}); set ADMIN_TOKEN or restart once MongoDB answers`,
       );
     });
   }

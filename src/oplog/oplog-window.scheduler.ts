@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { OplogMarginService } from './oplog-margin.service';
+import { errorMessage } from '@app/relay';
 
 /** Checks every subscription's oplog margin every OPLOG_CHECK_INTERVAL_MS. */
 @Injectable()
@@ -35,9 +36,7 @@ export class OplogWindowScheduler implements OnApplicationBootstrap, OnApplicati
     try {
       await this.margins.check();
     } catch (error) {
-      this.logger.warn(
-        `Oplog margin check failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`Oplog margin check failed: ${errorMessage(error)}`);
     } finally {
       this.running = false;
     }

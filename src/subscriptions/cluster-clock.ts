@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Timestamp } from 'bson';
 import type { Connection } from 'mongoose';
-import { DomainError } from '@app/relay';
+import { DomainError, errorMessage } from '@app/relay';
 import { SubscriptionErrors } from './subscriptions.errors';
 
 /**
@@ -33,9 +33,7 @@ export class ClusterClock {
       if (error instanceof DomainError) {
         throw error;
       }
-      throw SubscriptionErrors.clusterTimeUnavailable(
-        error instanceof Error ? error.message : String(error),
-      );
+      throw SubscriptionErrors.clusterTimeUnavailable(errorMessage(error));
     } finally {
       await session.endSession();
     }

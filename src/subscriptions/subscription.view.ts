@@ -5,6 +5,7 @@ import {
   subscriptionState,
   type HandlerSpec,
   type Subscription,
+  errorMessage,
 } from '@app/relay';
 import type { HandlerView, SubscriptionView } from './dto/subscription.model';
 import { SubscriptionErrors } from './subscriptions.errors';
@@ -90,7 +91,7 @@ export function pipelineFromExtendedJson(
     throw SubscriptionErrors.invalid([
       {
         field: 'source.pipeline',
-        reason: `invalid Extended JSON: ${error instanceof Error ? error.message : String(error)}`,
+        reason: `invalid Extended JSON: ${errorMessage(error)}`,
       },
     ]);
   }

@@ -12,6 +12,7 @@ import {
   SubscriptionsRepository,
   WebhookTargetPolicy,
   type Subscription,
+  errorMessage,
 } from '@app/relay';
 import type { Timestamp } from 'bson';
 import { OplogWindowService } from '../oplog/oplog-window.service';
@@ -314,9 +315,7 @@ export class SubscriptionsService {
     // request, and their log lines must not carry it.
     storage.exit(() => {
       this.supervisor?.reconcileNow().catch((error: unknown) => {
-        this.logger.warn(
-          `Reconcile after a change failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.warn(`Reconcile after a change failed: ${errorMessage(error)}`);
       });
     });
   }
