@@ -480,6 +480,13 @@ describe('Dead-letter queue operations', () => {
       `mutation { replayDeadLetter(id: "dlq-big:b1") { id } }`,
     );
     expect(gqlReplay.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const { body: rows } = await http()
+      .post('/api/v1/sql')
+      .send({
+        sql: "SELECT event_id, truncated_fields FROM DEAD_LETTER_EVENTS() WHERE subscription_name = 'dlq-big'",
+      })
+      .expect(200);
+    expect(rows[0].rows).toEqual([['b1', ['fullDocument']]]);
     // Discarding it is what is left to do.
     await http()
       .post('/api/v1/dead-letters/dlq-big:b1/discard')

@@ -348,6 +348,12 @@ export const VIRTUAL_TABLES: readonly VirtualTable[] = [
       col('status', 'string', '$status', 'pending, replayed or discarded'),
       col('replay_count', 'number', ifNull('$replayCount', 0), 'replays tried'),
       col('discard_reason', 'string', ifNull('$discardReason'), 'why it was discarded'),
+      col(
+        'truncated_fields',
+        'json',
+        ifNull('$truncated.droppedFields'),
+        'fields of an event too large to keep whole that are not stored (null: whole)',
+      ),
       col('first_failed_at', 'date', '$firstFailedAt', 'first failure'),
       col('last_failed_at', 'date', '$lastFailedAt', 'last failure'),
       col('created_at', 'date', '$createdAt', 'stored at'),

@@ -45,6 +45,16 @@ export class LargeEvent {
     await docs.insertOne({ _id: 2 });
   }
 
+  /**
+   * What a subscription got from `write`: without the insert of the document by `prepare`,
+   * which one started at that cluster time may see (`startAtOperationTime` is inclusive).
+   */
+  written(envelopes: ChangeEventEnvelope[]): ChangeEventEnvelope[] {
+    return envelopes.filter(
+      (envelope) => !(envelope.operationType === 'insert' && envelope.documentKey?._id === 1),
+    );
+  }
+
   /** The update as a handler must see it: whole, every field of every fragment. */
   expectWhole(update: ChangeEventEnvelope): void {
     expect(update.operationType).toBe('update');
