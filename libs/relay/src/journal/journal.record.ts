@@ -14,6 +14,29 @@ import { cutShort, errorMessage, STORED_MESSAGE_MAX } from '../errors/error-mess
 const HOUR_MS = 3_600_000;
 
 /**
+ * The most of one business field a record keeps: journal fields are meant for business values
+ * (an order total, a status), and a record must stay small (and within a document's 16 MiB: a
+ * batch with a record too large to insert would drop its neighbours too).
+ */
+const FIELD_MAX_CHARS = 4_096;
+const FIELD_MAX_BYTES = 16 * 1024;
+
+/**
+ * A business field's value as a record keeps it: a long string cut short (saying its length), a
+ * sub-document or array over 16 KiB replaced by a note of its size.
+ */
+function journaledValue(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return cutShort(value, FIELD_MAX_CHARS);
+  }
+  if (typeof value !== 'object' || value === null || value instanceof Date) {
+    return value;
+  }
+  const bytes = eventWeight(value);
+  return bytes <= FIELD_MAX_BYTES ? value : `(a value of ${bytes} bytes, not journaled)`;
+}
+
+/**
  * What the hooks know of a handled event when it settles: references and numbers only. The
  * writer turns it into its record at once (the record, not the decoded event, waits for the
  * bulk write).
@@ -61,7 +84,7 @@ export function toRecord(entry: PendingEntry): StoredJournalRecord {
   const paths = subscription.journal?.fields;
   if (paths) {
     for (const name in paths) {
-      fields[name] = valueAtPath(payload, paths[name]) ?? null;
+      fields[name] = journaledValue(valueAtPath(payload, paths[name]) ?? null);
     }
   }
   const completedMs = entry.completedAt ?? Date.now();

@@ -106,6 +106,43 @@ describe(JournalWriter.name, () => {
     );
   });
 
+  it('keeps business fields small: a long text cut short, a large value noted by its size', async () => {
+    await createSubscription(runtime, admin, {
+      name: 'fields-journal',
+      source: { database: sourceDb, collections: ['blobs'] },
+      journal: {
+        enabled: true,
+        retentionHours: 2,
+        sampleRate: 1,
+        // Twice the same 9 MiB value: a record of 18 MiB could not be inserted at all.
+        fields: {
+          blob: 'fullDocument.blob',
+          again: 'fullDocument.blob',
+          note: 'fullDocument.note',
+        },
+      },
+    });
+    const blobs = admin.db(sourceDb).collection('blobs');
+    await blobs.insertOne({
+      _id: 1 as never,
+      blob: { data: 'x'.repeat(9 * 1024 * 1024) },
+      note: 'n'.repeat(10_000),
+    });
+    await blobs.insertOne({ _id: 2 as never, blob: { small: true }, note: 'short' });
+    const stored = await waitFor(
+      async () => {
+        const found = await records('fields-journal');
+        return found.length === 2 && found;
+      },
+      { description: 'both records' },
+    );
+    const [large, small] = stored;
+    expect(large.fields.blob).toMatch(/^\(a value of \d+ bytes, not journaled\)$/);
+    expect(large.fields.again).toBe(large.fields.blob);
+    expect(large.fields.note).toBe(`${'n'.repeat(4_096)}… (10000 characters)`);
+    expect(small.fields).toEqual({ blob: { small: true }, again: { small: true }, note: 'short' });
+  });
+
   it('gives the events of one transaction one correlation id when no path is set', async () => {
     await createSubscription(runtime, admin, {
       name: 'txn-journal',
