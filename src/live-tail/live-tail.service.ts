@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LiveTailRepository, SubscriptionsRepository } from '@app/relay';
 import { canAccessService, type Principal } from '../auth/principal';
+import { ClusterClock } from '../subscriptions/cluster-clock';
 import { SubscriptionErrors } from '../subscriptions/subscriptions.errors';
 import { LiveTailStream } from './live-tail.stream';
 
@@ -10,6 +11,7 @@ export class LiveTailService {
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
     private readonly repository: LiveTailRepository,
+    private readonly clock: ClusterClock,
   ) {}
 
   async open(name: string, caller: Principal): Promise<LiveTailStream> {
@@ -17,6 +19,6 @@ export class LiveTailService {
     if (!subscription || !canAccessService(caller, subscription.serviceName)) {
       throw SubscriptionErrors.notFound(name);
     }
-    return new LiveTailStream(this.repository, name).start();
+    return new LiveTailStream(this.repository, this.clock, name).start();
   }
 }

@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import { LiveTailRepository, type LiveTailBatch } from '@app/relay';
 import { RELAY_MODEL_DEFINITIONS } from '@app/relay/module/relay-models';
 import { sharedBackendUri, uniqueDbName } from '@app/testing';
+import { ClusterClock } from '../subscriptions/cluster-clock';
 import { LiveTailStream } from './live-tail.stream';
 
 const APP_NAME = 'live-tail-stream-spec';
@@ -44,7 +45,7 @@ describe(LiveTailStream.name, () => {
         }),
         MongooseModule.forFeature(RELAY_MODEL_DEFINITIONS),
       ],
-      providers: [LiveTailRepository],
+      providers: [LiveTailRepository, ClusterClock],
     }).compile();
     await moduleRef.init();
     repository = moduleRef.get(LiveTailRepository);
@@ -68,7 +69,7 @@ describe(LiveTailStream.name, () => {
         appName: APP_NAME,
       },
     });
-    const tail = await new LiveTailStream(repository, 'early').start();
+    const tail = await new LiveTailStream(repository, moduleRef.get(ClusterClock), 'early').start();
     try {
       await repository.publish([batch('early', 'E1'), batch('other', 'X1')]);
       // Within 5 s (the stream opens after 0.5 s), so a miss fails here and says so.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LiveTailBatch, LiveTailRepository } from '@app/relay';
+import type { ClusterClock } from '../subscriptions/cluster-clock';
 import type { LiveDeliveryView } from './dto/live-delivery.model';
 
 /** A watcher registration lasts this long unless renewed (every third of it). */
@@ -19,15 +20,17 @@ export class LiveTailStream implements AsyncIterableIterator<LiveDeliveryView> {
   private waiting: ((result: IteratorResult<LiveDeliveryView>) => void) | undefined;
   private closed = false;
   private renewTimer: NodeJS.Timeout | undefined;
-  private stream: Awaited<ReturnType<LiveTailRepository['follow']>> | undefined;
+  private stream: ReturnType<LiveTailRepository['follow']> | undefined;
 
   constructor(
     private readonly repository: LiveTailRepository,
+    private readonly clock: ClusterClock,
     private readonly subscription: string,
   ) {}
 
   async start(): Promise<this> {
-    this.stream = await this.repository.follow(this.subscription);
+    // From now: what the owner publishes once it sees the watcher registered below.
+    this.stream = this.repository.follow(this.subscription, await this.clock.now());
     this.stream.on('change', (change) => {
       if (change.fullDocument) {
         this.push(change.fullDocument);

@@ -12,7 +12,7 @@ import {
   TokenPosition,
 } from '../oplog/resume-token';
 import type { Document } from '../storage/bson-values';
-import type { StorageEngine } from '../storage/storage-engine';
+import { MAX_DOCUMENT_BYTES, type StorageEngine } from '../storage/storage-engine';
 import { asBadValue, compileFilter, mingoOptions } from '../query/mingo-options';
 import { BatchRequest, CursorBatch, MAX_BATCH_BYTES, ServerCursor } from '../cursors/server-cursor';
 import { buildChangeEvents, entryInScope } from './change-event-builder';
@@ -266,7 +266,7 @@ export class ChangeStreamCursor implements ServerCursor {
         if (invalidateAt >= 0) break;
       }
       for (const event of this.applyPipeline(chunk, invalidateAt)) {
-        this.fitToSize(event, this.ready);
+        this.queueFitted(event);
       }
       if (invalidateAt >= 0) this.queuedInvalidate = chunk[invalidateAt];
       if (!this.drainReady(out, limit, budget)) return out;
@@ -306,12 +306,12 @@ export class ChangeStreamCursor implements ServerCursor {
    * pipeline ends with `$changeStreamSplitLargeEvent` (less those a resumed stream returned
    * already), else BSONObjectTooLarge, as mongod fails the getMore.
    */
-  private fitToSize(event: Document, into: { doc: Document; size: number }[]): void {
+  private queueFitted(event: Document): void {
     const resumed = this.resumeFragment;
     this.resumeFragment = undefined;
     const size = calculateObjectSize(event);
     if (size <= MAX_EVENT_BYTES) {
-      into.push({ doc: event, size });
+      this.ready.push({ doc: event, size });
       return;
     }
     if (!this.splitLargeEvents) throw eventTooLarge(size, event);
@@ -322,8 +322,9 @@ export class ChangeStreamCursor implements ServerCursor {
         fragments = fragments.slice(resumed.fragment);
       }
     }
-    for (const fragment of fragments)
-      into.push({ doc: fragment, size: calculateObjectSize(fragment) });
+    for (const fragment of fragments) {
+      this.ready.push({ doc: fragment, size: calculateObjectSize(fragment) });
+    }
   }
 
   /** Runs the user's stages; the invalidate event bypasses them, as in mongod. */
@@ -380,7 +381,7 @@ const SPLIT_STAGE = '$changeStreamSplitLargeEvent';
  * less room for the reply around it. An event holding a whole document (at most 16 MiB) and
  * the event's own fields fits.
  */
-const MAX_EVENT_BYTES = 16 * 1024 * 1024 + 15 * 1024;
+const MAX_EVENT_BYTES = MAX_DOCUMENT_BYTES + 15 * 1024;
 /** What a fragment's fields may take: the rest is for its `_id` (its token) and `splitEvent`. */
 const FRAGMENT_CAPACITY_BYTES = MAX_EVENT_BYTES - 1024;
 
@@ -398,16 +399,15 @@ function eventTooLarge(size: number, event: Document): MongoCommandError {
  * `splitEvent: {fragment, of}`. A single field too large for a fragment cannot be split.
  */
 function splitEvent(event: Document, size: number): Document[] {
-  const capacity = FRAGMENT_CAPACITY_BYTES;
   const fields = Object.keys(event)
     .filter((name) => name !== '_id')
     .map((name) => ({ name, bytes: calculateObjectSize({ [name]: event[name] }) - 5 }))
     .sort((a, b) => a.bytes - b.bytes);
   const groups: string[][] = [];
-  let used = capacity;
+  let used = FRAGMENT_CAPACITY_BYTES;
   for (const { name, bytes } of fields) {
-    if (bytes > capacity) throw eventTooLarge(size, event);
-    if (used + bytes > capacity) {
+    if (bytes > FRAGMENT_CAPACITY_BYTES) throw eventTooLarge(size, event);
+    if (used + bytes > FRAGMENT_CAPACITY_BYTES) {
       groups.push([]);
       used = 0;
     }

@@ -45,20 +45,18 @@ export class LiveTailRepository {
   }
 
   /**
-   * Follows the batches one subscription's owner publishes from now on: from the cluster time
-   * read before it returns. The driver opens a change stream on its first read, in the
-   * background; without a start time, a batch published before that read (the owner answering
-   * the watcher this reader registers next) was missed.
+   * Follows the batches one subscription's owner publishes from `startAtOperationTime` on (a
+   * cluster time read before the reader registers its watcher: the driver opens the stream on
+   * its first read, in the background, and a batch the owner publishes before that is still
+   * seen).
    */
-  async follow(
+  follow(
     subscription: string,
-  ): Promise<ChangeStream<LiveTailRecord, { fullDocument?: LiveTailBatch }>> {
-    const { operationTime } = (await this.batches.db.db!.command({ ping: 1 })) as {
-      operationTime?: Timestamp;
-    };
+    startAtOperationTime: Timestamp,
+  ): ChangeStream<LiveTailRecord, { fullDocument?: LiveTailBatch }> {
     return this.batches.collection.watch<LiveTailRecord, { fullDocument?: LiveTailBatch }>(
       [{ $match: { operationType: 'insert', 'fullDocument.subscription': subscription } }],
-      { maxAwaitTimeMS: 500, ...(operationTime ? { startAtOperationTime: operationTime } : {}) },
+      { maxAwaitTimeMS: 500, startAtOperationTime },
     );
   }
 }
