@@ -49,10 +49,7 @@ export class BatchDispatcher<T> {
       }
       const batch = lanes.takeBatch(batchSize) as Batch<PendingEvent<T>>;
       gate.take();
-      this.deps.runner.run(batch.entries, true).then(
-        () => this.batchDone(batch),
-        (error: unknown) => this.deps.internalFailure(error),
-      );
+      this.deps.runner.start(batch.entries, batch);
     }
     this.pumping = false;
     if (lanes.available === 0 && this.lingerDeadline !== undefined) {
@@ -67,7 +64,8 @@ export class BatchDispatcher<T> {
   }
 
   /** The batch settled: its lanes are free for their next events. */
-  private batchDone(batch: Batch<PendingEvent<T>>): void {
+  readonly batchDone = (owner: unknown): void => {
+    const batch = owner as Batch<PendingEvent<T>>;
     if (this.halted) {
       return;
     }
@@ -77,7 +75,7 @@ export class BatchDispatcher<T> {
     } catch (error) {
       this.deps.internalFailure(error);
     }
-  }
+  };
 
   private partialBatchDue(): boolean {
     const { batchWaitMs, clock } = this.deps;

@@ -1,11 +1,11 @@
 import { AttemptWatchdog } from './attempt.watchdog';
 import { HandlerTimeoutError, isNonRetryableError } from './delivery.errors';
-import type { DeadLetterSink, EngineHooks, Handler } from './delivery.types';
+import type { DeadLetterSink, DeliveryEvent, EngineHooks, Handler } from './delivery.types';
 import type { EngineClock } from './engine.clock';
 import { sleep } from './engine.clock';
 import { callHook } from './engine.hooks';
 import type { EngineOptions } from './engine.options';
-import { AttemptContext, runAttempt, type AttemptOutcome } from './handler.attempt';
+import { HandlerCall } from './handler.attempt';
 import type { PendingEvent } from './pending.event';
 import { backoffDelay } from './retry.backoff';
 import type { SlotGate } from './slot.gate';
@@ -24,6 +24,21 @@ export interface BatchRunnerDeps<T> {
   submitFailed(entry: PendingEvent<T>, error: unknown): void;
   /** A slot was given back while the batch keeps its lanes (retry backoff, split). */
   capacityFreed(): void;
+  /** A bug in the engine itself. */
+  internalFailure(error: unknown): void;
+  /** A batch started with `start(entries, owner)` is settled. */
+  batchDone(owner: unknown): void;
+}
+
+/**
+ * What follows a batch once it is settled: `finish(owner)`, a function and its argument
+ * instead of a closure per batch (the dispatcher's `batchDone` and the batch; a split half's
+ * promise resolve).
+ */
+type Finish = (owner: unknown) => void;
+
+function callResolve(resolve: unknown): void {
+  (resolve as () => void)();
 }
 
 /**
@@ -56,63 +71,91 @@ export class BatchRunner<T> {
   }
 
   /**
-   * Resolves once every entry is settled (or the engine halted). `slotHeld`: the caller took a
-   * slot for the first attempt; otherwise the batch waits for one.
+   * Starts a batch on the slot its caller took. `deps.batchDone(owner)` is called once every
+   * entry is settled (never after a halt: a stopped engine's batches just end).
    */
-  async run(entries: PendingEvent<T>[], slotHeld: boolean): Promise<void> {
+  start(entries: PendingEvent<T>[], owner: unknown): void {
+    this.launch(entries, 1, this.deps.batchDone, owner);
+  }
+
+  /** Runs a batch to its end, waiting for a slot first (a half of a split batch). */
+  private runToEnd(entries: PendingEvent<T>[]): Promise<void> {
+    return new Promise((resolve) => this.acquireAndLaunch(entries, 1, callResolve, resolve));
+  }
+
+  private acquireAndLaunch(
+    entries: PendingEvent<T>[],
+    attempt: number,
+    finish: Finish,
+    owner: unknown,
+  ): void {
+    this.deps.gate.acquire().then(() => {
+      if (!this.halted) {
+        this.launch(entries, attempt, finish, owner);
+      }
+    }, this.deps.internalFailure);
+  }
+
+  private launch(
+    entries: PendingEvent<T>[],
+    attempt: number,
+    finish: Finish,
+    owner: unknown,
+  ): void {
+    const events =
+      entries.length === 1
+        ? [entries[0].view(++entries[0].attempts)]
+        : entries.map((entry) => entry.view(++entry.attempts));
+    const startedAt = this.deps.clock.now();
+    const call = new BatchCall(this, entries, events, finish, owner, attempt, startedAt);
+    this.watchdog.start(call, startedAt);
+    call.invoke(this.deps.handler, events);
+  }
+
+  /** A handler call ended: settle the batch, or retry it, or fail it for good. */
+  callEnded(call: BatchCall<T>, ok: boolean, error: unknown, aborted: boolean): void {
     const { deps } = this;
-    const { maxAttempts } = deps.options.retry;
-    let holdsSlot = slotHeld;
-    for (let attempt = 1; ; attempt++) {
-      if (!holdsSlot) {
-        await deps.gate.acquire();
-        if (this.halted) {
-          return;
-        }
-      }
-      holdsSlot = false;
-      const outcome = await this.attempt(entries, attempt);
-      if (this.halted) {
-        return;
-      }
+    this.watchdog.finish(call);
+    if (this.halted) {
+      return;
+    }
+    try {
       deps.gate.release();
-      if (outcome.ok) {
+      const { entries, events, attempt } = call;
+      const durationMs = deps.clock.now() - call.startedAt;
+      if (ok) {
         if (!entries[0].submitted) {
-          callHook(deps.hooks, 'delivered', outcome.events, {
-            attempt,
-            durationMs: outcome.durationMs,
-          });
+          callHook(deps.hooks, 'delivered', events, { attempt, durationMs });
         }
         deps.settle(entries);
+        call.finish(call.owner);
         return;
       }
       deps.capacityFreed();
-      const { error } = outcome;
-      callHook(deps.hooks, 'attemptFailed', outcome.events, {
+      callHook(deps.hooks, 'attemptFailed', events, {
         attempt,
-        durationMs: outcome.durationMs,
+        durationMs,
         error,
-        timedOut: outcome.aborted && error instanceof HandlerTimeoutError,
+        timedOut: aborted && error instanceof HandlerTimeoutError,
       });
-      if (isNonRetryableError(error) || attempt >= maxAttempts) {
-        return this.failedForGood(entries, error);
-      }
-      const delayMs = backoffDelay(deps.options.retry, attempt, deps.random);
-      callHook(deps.hooks, 'retried', outcome.events, { nextAttempt: attempt + 1, delayMs, error });
-      await this.sleep(delayMs);
-      if (this.halted) {
+      if (isNonRetryableError(error) || attempt >= deps.options.retry.maxAttempts) {
+        this.failedForGood(entries, error).then(() => {
+          if (!this.halted) {
+            call.finish(call.owner);
+          }
+        }, deps.internalFailure);
         return;
       }
+      const delayMs = backoffDelay(deps.options.retry, attempt, deps.random);
+      callHook(deps.hooks, 'retried', events, { nextAttempt: attempt + 1, delayMs, error });
+      this.sleep(delayMs).then(() => {
+        if (!this.halted) {
+          this.acquireAndLaunch(entries, attempt + 1, call.finish, call.owner);
+        }
+      }, deps.internalFailure);
+    } catch (failure) {
+      deps.internalFailure(failure);
     }
-  }
-
-  /** Not async: the attempt's own promise is returned (one promise less per handler call). */
-  private attempt(entries: PendingEvent<T>[], attempt: number): Promise<AttemptOutcome<T>> {
-    const events = entries.map((entry) => entry.view(++entry.attempts));
-    const ctx = new AttemptContext(attempt);
-    const startedAt = this.deps.clock.now();
-    this.watchdog.start(ctx, startedAt);
-    return runAttempt(this.deps.handler, events, ctx, startedAt, this.deps.clock, this.watchdog);
   }
 
   private async failedForGood(entries: PendingEvent<T>[], error: unknown): Promise<void> {
@@ -130,11 +173,11 @@ export class BatchRunner<T> {
       { error },
     );
     const middle = Math.ceil(entries.length / 2);
-    await this.run(entries.slice(0, middle), false);
+    await this.runToEnd(entries.slice(0, middle));
     if (this.halted) {
       return;
     }
-    await this.run(entries.slice(middle), false);
+    await this.runToEnd(entries.slice(middle));
   }
 
   /** Stores the event in the dead-letter sink, retrying the sink with backoff until it works. */
@@ -174,5 +217,25 @@ export class BatchRunner<T> {
     this.pendingSleeps.add(timer.cancel);
     await timer.done;
     this.pendingSleeps.delete(timer.cancel);
+  }
+}
+
+/** One handler call of a batch, with what the runner needs when it ends. */
+class BatchCall<T> extends HandlerCall {
+  constructor(
+    private readonly runner: BatchRunner<T>,
+    readonly entries: PendingEvent<T>[],
+    readonly events: DeliveryEvent<T>[],
+    /** What follows once every entry settled: `finish(owner)`. */
+    readonly finish: Finish,
+    readonly owner: unknown,
+    attempt: number,
+    readonly startedAt: number,
+  ) {
+    super(attempt);
+  }
+
+  protected settled(ok: boolean, error: unknown, aborted: boolean): void {
+    this.runner.callEnded(this, ok, error, aborted);
   }
 }

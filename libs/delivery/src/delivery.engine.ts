@@ -112,6 +112,8 @@ export class DeliveryEngine<T> {
       submitFailed: (entry, error) =>
         this.intake.finish(entry, { status: 'failed', attempts: entry.attempts, error }),
       capacityFreed: () => this.dispatcher.pump(),
+      internalFailure: (error) => this.internalFailure(error),
+      batchDone: (batch) => this.dispatcher.batchDone(batch),
     });
     this.dispatcher = new BatchDispatcher<T>({
       lanes: this.lanes,

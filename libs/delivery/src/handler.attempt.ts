@@ -1,5 +1,4 @@
 import type { AbortSource, DeliveryEvent, Handler, HandlerContext } from './delivery.types';
-import type { EngineClock } from './engine.clock';
 
 /**
  * The context of one handler call. The AbortController is created only when the handler reads
@@ -9,8 +8,6 @@ import type { EngineClock } from './engine.clock';
 export class AttemptContext implements HandlerContext, AbortSource {
   /** Engine clock time after which the attempt times out (Infinity: no timeout). */
   deadline = Infinity;
-  /** Set by `runAttempt`: settles the attempt as failed when it is aborted from outside. */
-  onAbort: ((reason: unknown) => void) | undefined;
   private controller: AbortController | undefined;
   private abortReason: unknown = undefined;
   private isAborted = false;
@@ -65,64 +62,77 @@ export class AttemptContext implements HandlerContext, AbortSource {
     const listeners = this.listeners;
     this.listeners = undefined;
     listeners?.forEach((listener) => listener());
-    this.onAbort?.(reason);
+    this.onAborted(reason);
+  }
+
+  /** Called once the attempt is aborted, after its listeners: a call ends on it. */
+  protected onAborted(_reason: unknown): void {
+    // Nothing by default.
   }
 }
 
-export interface AttemptOutcome<T> {
-  ok: boolean;
-  error: unknown;
-  /** Ended by an abort (timeout or stop) rather than by the handler. */
-  aborted: boolean;
-  durationMs: number;
-  events: DeliveryEvent<T>[];
-}
-
 /**
- * Calls the handler once. Settles on the handler's result or when the attempt is aborted (by
- * the timeout watchdog or an engine stop), whichever comes first. A handler that ignores its
- * signal keeps running in the background, but its late result is ignored.
+ * One handler call: its context, and the settling of its result. It ends once, on the
+ * handler's result or when the attempt is aborted (by the timeout watchdog or an engine stop),
+ * whichever comes first. A handler that ignores its signal keeps running in the background, but
+ * its late result is ignored.
+ *
+ * Callbacks rather than a promise chain per call: at hundreds of thousands of calls per second
+ * the promises, closures and outcome objects of an awaited attempt were most of the engine's
+ * allocations, and their garbage collection most of its cost.
  */
-export function runAttempt<T>(
-  handler: Handler<T>,
-  events: DeliveryEvent<T>[],
-  ctx: AttemptContext,
-  startedAt: number,
-  clock: EngineClock,
-  /** Told when the attempt settles (the timeout watchdog stops watching it). */
-  watchdog?: { finish(ctx: AttemptContext): void },
-): Promise<AttemptOutcome<T>> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (ok: boolean, error: unknown, aborted: boolean): void => {
-      if (done) {
-        return;
-      }
-      done = true;
-      ctx.onAbort = undefined;
-      watchdog?.finish(ctx);
-      resolve({ ok, error, aborted, durationMs: clock.now() - startedAt, events });
-    };
-    ctx.onAbort = (reason) => finish(false, reason, true);
+export abstract class HandlerCall extends AttemptContext {
+  private ended = false;
+
+  /** Calls `handler` with `events`; `settled` is called once, maybe before this returns. */
+  invoke<T>(handler: Handler<T>, events: DeliveryEvent<T>[]): void {
     let result: Promise<void> | undefined;
     try {
-      result = handler(events, ctx);
+      result = handler(events, this);
     } catch (error) {
-      finish(false, error, false);
+      this.endSoon(false, error, false);
       return;
     }
     try {
       if (result !== undefined && result !== null && typeof result.then === 'function') {
         result.then(
-          () => finish(true, undefined, false),
-          (error: unknown) => finish(false, error, false),
+          () => this.end(true, undefined, false),
+          (error: unknown) => this.end(false, error, false),
         );
       } else {
-        finish(true, undefined, false);
+        this.endSoon(true, undefined, false);
       }
     } catch (error) {
       // A thenable whose `then` throws: the handler's failure, not the engine's.
-      finish(false, error, false);
+      this.endSoon(false, error, false);
     }
-  });
+  }
+
+  protected override onAborted(reason: unknown): void {
+    this.endSoon(false, reason, true);
+  }
+
+  /**
+   * A handler that returned or threw synchronously, or an abort, ends the call at once (a late
+   * result of an aborted handler is ignored) but reports it on the next microtask: never inside
+   * the code that started or aborted it (the dispatcher, the watchdog, a stop).
+   */
+  private endSoon(ok: boolean, error: unknown, aborted: boolean): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    queueMicrotask(() => this.settled(ok, error, aborted));
+  }
+
+  private end(ok: boolean, error: unknown, aborted: boolean): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    this.settled(ok, error, aborted);
+  }
+
+  /** How the call ended: once per call. `aborted`: by the watchdog or a stop, not the handler. */
+  protected abstract settled(ok: boolean, error: unknown, aborted: boolean): void;
 }

@@ -3,6 +3,9 @@ import { FifoQueue } from './fifo.queue';
 
 const MAX_SPARE_LANES = 256;
 
+/** The lanes of a batch that holds none (`none` mode). */
+const NO_LANES: readonly never[] = [];
+
 export interface LaneEntry {
   readonly seq: number;
   readonly key: string;
@@ -23,7 +26,7 @@ export interface Lane<E> {
 export interface Batch<E> {
   entries: E[];
   /** Exclusive lanes the batch holds; release them when its work is settled. */
-  lanes: Lane<E>[];
+  lanes: readonly Lane<E>[];
 }
 
 /**
@@ -79,6 +82,9 @@ export class LaneScheduler<E extends LaneEntry> {
     if (this.availableCount === 0) {
       return null;
     }
+    if (max === 1) {
+      return this.takeOne();
+    }
     const entries: E[] = [];
     const held: Lane<E>[] = [];
     while (entries.length < max) {
@@ -119,6 +125,24 @@ export class LaneScheduler<E extends LaneEntry> {
       entries.sort((a, b) => a.seq - b.seq);
     }
     return { entries, lanes: held };
+  }
+
+  /** `takeBatch(1)`: the first event of the oldest ready lane, with no array growing. */
+  private takeOne(): Batch<E> {
+    const lane = this.readyLanes.shift() as Lane<E>;
+    lane.ready = false;
+    const entry = lane.queue.shift() as E;
+    this.availableCount--;
+    if (this.exclusive) {
+      lane.busy = true;
+      this.availableCount -= lane.queue.length;
+      return { entries: [entry], lanes: [lane] };
+    }
+    if (lane.queue.length > 0) {
+      lane.ready = true;
+      this.readyLanes.push(lane);
+    }
+    return { entries: [entry], lanes: NO_LANES };
   }
 
   /** Frees the lanes a finished batch held; their waiting events become available. */

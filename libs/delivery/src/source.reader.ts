@@ -68,9 +68,9 @@ export class SourceReader<T> {
   }
 
   private async loop(): Promise<void> {
-    let iterator: AsyncIterator<SourceItem<T>>;
+    let pull: () => Promise<SourceItem<T> | null | undefined>;
     try {
-      iterator = this.iterator = toIterator(this.source);
+      pull = this.pullOf(this.source);
     } catch (error) {
       this.finish({ status: 'failed', error });
       return;
@@ -89,10 +89,9 @@ export class SourceReader<T> {
         this.deps.admit(item);
         continue;
       }
-      let result: IteratorResult<SourceItem<T>>;
+      let item: SourceItem<T> | null | undefined;
       try {
-        const ready = this.ready?.();
-        result = ready !== undefined ? { done: false, value: ready } : await iterator.next();
+        item = this.ready?.() ?? (await pull());
       } catch (error) {
         this.finish({ status: 'failed', error });
         return;
@@ -100,11 +99,11 @@ export class SourceReader<T> {
       if (this.closed) {
         return;
       }
-      if (result.done) {
+      if (item === undefined || item === null) {
         this.finish({ status: 'ended' });
         return;
       }
-      const problem = checkItem(result.value);
+      const problem = checkItem(item);
       if (problem !== undefined) {
         this.finish({ status: 'failed', error: new InvalidSourceItemError(problem) });
         this.closeIterator();
@@ -112,16 +111,31 @@ export class SourceReader<T> {
       }
       // Room was checked before the fetch; a submitted event or another engine sharing the
       // budget may have taken it while the fetch ran. Hold the event (unadmitted) until room.
-      if (result.value.kind === 'event' && !this.deps.hasRoom()) {
-        waiting = result.value;
+      if (item.kind === 'event' && !this.deps.hasRoom()) {
+        waiting = item;
         continue;
       }
-      this.deps.admit(result.value);
+      this.deps.admit(item);
       if (++itemsThisTurn === ITEMS_PER_TURN) {
         itemsThisTurn = 0;
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
+  }
+
+  /**
+   * The source as a pull function: a pull source as it is (no promise of its own per item), an
+   * iterable through its iterator (kept to be closed).
+   */
+  private pullOf(source: DeliverySource<T>): () => Promise<SourceItem<T> | null | undefined> {
+    if (typeof source === 'function') {
+      return source;
+    }
+    const iterator = (this.iterator = source[Symbol.asyncIterator]());
+    return async () => {
+      const result = await iterator.next();
+      return result.done ? undefined : result.value;
+    };
   }
 
   private finish(outcome: SourceOutcome): void {
@@ -145,20 +159,6 @@ export class SourceReader<T> {
       // Same as above.
     }
   }
-}
-
-function toIterator<T>(source: DeliverySource<T>): AsyncIterator<SourceItem<T>> {
-  if (typeof source === 'function') {
-    return {
-      next: async () => {
-        const item = await source();
-        return item === undefined || item === null
-          ? { done: true, value: undefined }
-          : { done: false, value: item };
-      },
-    };
-  }
-  return source[Symbol.asyncIterator]();
 }
 
 function checkItem(item: unknown): string | undefined {

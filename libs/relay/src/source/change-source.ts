@@ -100,21 +100,18 @@ export class ChangeSource implements WorkerSource {
     await this.stream?.close().catch(() => undefined);
   }
 
-  /** One item from the stream: an event, an idle position, or undefined (nothing new yet). */
-  private async read(): Promise<SourceItem<RawChangeEvent> | undefined> {
+  /**
+   * One item from the stream: an event, an idle position, or undefined (nothing new yet). A
+   * `then` with handlers bound once, not an async function: this runs for every event.
+   */
+  private read(): Promise<SourceItem<RawChangeEvent> | undefined> {
+    return this.stream!.tryNext().then(this.itemOf, this.readFailed);
+  }
+
+  private readonly itemOf = (
+    change: RawChangeEvent | null,
+  ): SourceItem<RawChangeEvent> | undefined => {
     const stream = this.stream!;
-    let change: RawChangeEvent | null;
-    try {
-      change = await stream.tryNext();
-    } catch (error) {
-      if (!splitStageRefused(this.options.client, error)) {
-        throw error;
-      }
-      // A server older than 7.0 / 6.0.9: nothing was read yet, open it again without the stage.
-      await stream.close().catch(() => undefined);
-      this.open();
-      return undefined;
-    }
     const event = change && this.assembler.accept(change);
     if (event) {
       this.lastToken = event._id;
@@ -140,5 +137,15 @@ export class ChangeSource implements WorkerSource {
       return { kind: 'idle', token };
     }
     return undefined;
-  }
+  };
+
+  private readonly readFailed = async (error: unknown): Promise<undefined> => {
+    if (!splitStageRefused(this.options.client, error)) {
+      throw error;
+    }
+    // A server older than 7.0 / 6.0.9: nothing was read yet, open it again without the stage.
+    await this.stream!.close().catch(() => undefined);
+    this.open();
+    return undefined;
+  };
 }

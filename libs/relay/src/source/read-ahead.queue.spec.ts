@@ -38,6 +38,24 @@ describe(ReadAheadQueue.name, () => {
     queue.close();
   });
 
+  it('once full, reads again only when half of what waits was taken', async () => {
+    const source = reader(Array.from({ length: 20 }, (_, n) => n + 1));
+    const queue = new ReadAheadQueue(4, source.read);
+    expect(await queue.take()).toBe(1);
+    await settle();
+    expect([queue.length, source.reads]).toEqual([4, 5]);
+    expect(queue.takeReady()).toBe(2);
+    await settle();
+    // Three waiting, more than half of four: no read for one taken item.
+    expect([queue.length, source.reads]).toEqual([3, 5]);
+    expect(queue.takeReady()).toBe(3);
+    await settle();
+    // Two waiting: it reads up to four again, in order.
+    expect([queue.length, source.reads]).toEqual([4, 7]);
+    expect([4, 5, 6, 7].map(() => queue.takeReady())).toEqual([4, 5, 6, 7]);
+    queue.close();
+  });
+
   it('hands over what was read before a failure, then rejects with it', async () => {
     const queue = new ReadAheadQueue(10, reader([1, 2, 3], 2).read);
     expect(await queue.take()).toBe(1);

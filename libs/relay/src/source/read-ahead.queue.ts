@@ -1,6 +1,8 @@
 /**
  * A bounded read-ahead buffer between a reader and one consumer. `read()` runs in a loop (one
- * call at a time) while fewer than `limit` items wait and the queue is open; `take()` resolves
+ * call at a time) while fewer than `limit` items wait and the queue is open; once full, it
+ * starts again when the consumer has taken half of them (not after every take: a loop started
+ * per item cost an async call per event); `take()` resolves
  * with the oldest item, waiting for one if needed. A read that fails stops the loop: items read
  * before it are still taken, then `take()` rejects with its error. `close()` drops what waits
  * and makes every `take()` resolve null.
@@ -12,12 +14,16 @@ export class ReadAheadQueue<T> {
   private closed = false;
   private failure: { error: unknown } | undefined;
   private waiter: (() => void) | undefined;
+  /** Reading starts again at this many waiting items or fewer. */
+  private readonly lowMark: number;
 
   constructor(
     private readonly limit: number,
     /** One item, or undefined when there is nothing new yet (it is called again). */
     private readonly read: () => Promise<T | undefined>,
-  ) {}
+  ) {
+    this.lowMark = Math.floor(limit / 2);
+  }
 
   get length(): number {
     return this.items.length - this.head;
@@ -64,7 +70,7 @@ export class ReadAheadQueue<T> {
   }
 
   private fill(): void {
-    if (!this.reading && !this.closed && !this.failure && this.length < this.limit) {
+    if (!this.reading && !this.closed && !this.failure && this.length <= this.lowMark) {
       this.reading = true;
       void this.loop();
     }

@@ -43,13 +43,19 @@ describe('engineHandlerFor', () => {
     const seen: Array<{ envelope: ChangeEventEnvelope; ctx: HandlerContext }> = [];
     const handler = engineHandlerFor(
       subscription,
-      { handle: async (envelope, ctx) => void seen.push({ envelope, ctx: { ...ctx } }) },
+      {
+        handle: async (envelope, ctx) =>
+          void seen.push({
+            envelope,
+            ctx: { ...ctx, signal: ctx.signal, correlationIds: ctx.correlationIds },
+          }),
+      },
       false,
     );
     const ctx = engineContext();
     await handler([event('order-1', 1), event('order-2', 2)], ctx);
     expect(seen.map(({ envelope }) => envelope.documentKey)).toEqual([{ _id: 1 }, { _id: 2 }]);
-    // A spread context keeps what the getters give.
+    // Read during the call: each call's own.
     expect(seen.map(({ ctx }) => ctx.correlationIds)).toEqual([['order-1'], ['order-2']]);
     expect(seen.every(({ ctx }) => ctx.attempt === 2 && ctx.signal instanceof AbortSignal)).toBe(
       true,

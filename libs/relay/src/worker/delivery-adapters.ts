@@ -39,13 +39,16 @@ export function engineHandlerFor(
       );
       await handler.handleBatch(
         envelopes,
-        handlerContextOf(ctx, seen, events, envelopes, correlation),
+        new RelayHandlerContext(ctx, seen, events, envelopes, correlation),
       );
     };
   }
   const handleOne = (event: DeliveryEvent<RawChangeEvent>, ctx: EngineContext): Promise<void> => {
     const envelope = toEnvelope(event.payload, subscription, event.attempt);
-    return handler.handle(envelope, handlerContextOf(ctx, seen, [event], [envelope], correlation));
+    return handler.handle(
+      envelope,
+      new RelayHandlerContext(ctx, seen, [event], [envelope], correlation),
+    );
   };
   // The engine gives a one-event handler batches of one: the handler's own promise is returned
   // as it is (no async frame around it, one promise less per event).
@@ -65,31 +68,37 @@ export function engineHandlerFor(
  * What a handler call sees. `signal` and `correlationIds` are computed when read: the engine
  * creates an attempt's AbortController only for handlers that read its signal, and most
  * handlers read neither (both showed in profiles at tens of thousands of events per second).
- * Own getters (not a class) so a handler that spreads its context still gets both.
+ * A class, with the two as getters on its prototype: an object literal with getters cost
+ * ~0.6 µs per call to create. Spreading it (`{...ctx}`) copies the plain fields only; read the
+ * two from the context itself.
  */
-function handlerContextOf(
-  engine: EngineContext,
-  subscription: Subscription,
-  events: readonly DeliveryEvent<RawChangeEvent>[],
-  envelopes: readonly ChangeEventEnvelope[],
-  correlation: Subscription['correlation'],
-): HandlerContext {
-  let correlationIds: readonly string[] | undefined;
-  return {
-    get signal() {
-      return engine.signal;
-    },
-    attempt: engine.attempt,
-    abortSource: engine.abortSource,
-    subscription,
-    get correlationIds() {
-      correlationIds ??= events.map(
-        (event, index) =>
-          correlationOf(event.payload, envelopes[index].id, correlation).correlationId,
-      );
-      return correlationIds;
-    },
-  };
+class RelayHandlerContext implements HandlerContext {
+  readonly attempt: number;
+  readonly abortSource: HandlerContext['abortSource'];
+  private ids: readonly string[] | undefined;
+
+  constructor(
+    private readonly engine: EngineContext,
+    readonly subscription: Subscription,
+    private readonly events: readonly DeliveryEvent<RawChangeEvent>[],
+    private readonly envelopes: readonly ChangeEventEnvelope[],
+    private readonly correlation: Subscription['correlation'],
+  ) {
+    this.attempt = engine.attempt;
+    this.abortSource = engine.abortSource;
+  }
+
+  get signal(): AbortSignal {
+    return this.engine.signal;
+  }
+
+  get correlationIds(): readonly string[] {
+    this.ids ??= this.events.map(
+      (event, index) =>
+        correlationOf(event.payload, this.envelopes[index].id, this.correlation).correlationId,
+    );
+    return this.ids;
+  }
 }
 
 /** The engine settings of a subscription, plus the runtime's stream tuning. */
