@@ -73,7 +73,7 @@ export class DeliveryEngine<T> {
   private draining: Promise<DrainResult> | undefined;
   private readonly hooks: EngineHooks<T>;
   private readonly clock: EngineClock;
-  private readonly tracker = new WatermarkTracker();
+  private readonly tracker = new WatermarkTracker<PendingEvent<T>>();
   private readonly lanes: LaneScheduler<PendingEvent<T>>;
   private readonly gate: SlotGate;
   private readonly runner: BatchRunner<T>;
@@ -303,15 +303,15 @@ export class DeliveryEngine<T> {
       );
       return;
     }
-    const seq = this.tracker.receiveEvent(item.token);
     const entry = new PendingEvent(
-      seq,
+      this.tracker.nextSeq,
       item.token,
       item.key,
       item.payload,
       this.clock.now(),
       weight,
     );
+    this.tracker.receiveEvent(entry, item.token);
     this.buffer.hold(weight);
     if (this.hooks.received !== undefined) {
       callHook(this.hooks, 'received', entry.view(0), weight);
@@ -329,7 +329,7 @@ export class DeliveryEngine<T> {
     }
     const { buffer } = this;
     for (const entry of entries) {
-      this.tracker.settle(entry.seq);
+      this.tracker.settle(entry);
       buffer.release(entry.weight);
     }
     this.reporter.noteProgress(entries.length);

@@ -1,11 +1,17 @@
+import type { TrackedEvent } from './checkpoint.watermark';
 import type { DeliveryEvent, SubmitOutcome } from './delivery.types';
 
 /** The engine's record of an admitted event; handlers get immutable `DeliveryEvent` views. */
-export class PendingEvent<T> {
+export class PendingEvent<T> implements TrackedEvent {
   /** Handler calls that included this event so far (across batch splits). */
   attempts = 0;
   /** Submitted through `DeliveryEngine.submit()`: no stream position, runs in a batch of one. */
   readonly submitted: boolean = false;
+  // The watermark tracker's links (see `TrackedEvent`).
+  previousToken: unknown = undefined;
+  older: TrackedEvent | undefined = undefined;
+  newer: TrackedEvent | undefined = undefined;
+  unsettled = false;
 
   constructor(
     readonly seq: number,
