@@ -14,6 +14,7 @@ describe(relaxedEjsonText.name, () => {
       fc.constant(null),
       fc.constant(undefined),
       fc.date(),
+      fc.date({ min: new Date(0), max: new Date(253_402_300_799_999), noInvalidDate: true }),
       fc.constantFrom(new Date(0), new Date(253_402_300_799_999), new Date(253_402_300_800_000)),
       fc.uint8Array({ minLength: 12, maxLength: 12 }).map((bytes) => new ObjectId(bytes)),
       fc.integer().map((n) => Long.fromNumber(n)),

@@ -37,8 +37,7 @@ function objectText(value: object): string {
   if (value instanceof Date) {
     const ms = value.getTime();
     if (ms >= 0 && ms < LAST_ISO_DATE_MS) {
-      const iso = value.toISOString();
-      return `{"$date":"${value.getUTCMilliseconds() === 0 ? `${iso.slice(0, -5)}Z` : iso}"}`;
+      return `{"$date":"${isoText(value)}"}`;
     }
     return viaEjson(value);
   }
@@ -69,6 +68,24 @@ function objectText(value: object): string {
     first = false;
   }
   return `${text}}`;
+}
+
+/**
+ * `toISOString()` without the milliseconds when they are 0, as relaxed Extended JSON writes a
+ * date from 1970 to 9999 (four-digit years). From the UTC fields: `toISOString` took ~0.4 µs a
+ * date here, more than twice this, and every change event has its `wallTime`.
+ */
+function isoText(date: Date): string {
+  const ms = date.getUTCMilliseconds();
+  return `${date.getUTCFullYear()}-${twoDigits(date.getUTCMonth() + 1)}-${twoDigits(
+    date.getUTCDate(),
+  )}T${twoDigits(date.getUTCHours())}:${twoDigits(date.getUTCMinutes())}:${twoDigits(
+    date.getUTCSeconds(),
+  )}${ms === 0 ? '' : ms < 10 ? `.00${ms}` : ms < 100 ? `.0${ms}` : `.${ms}`}Z`;
+}
+
+function twoDigits(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
 }
 
 function viaEjson(value: unknown): string {

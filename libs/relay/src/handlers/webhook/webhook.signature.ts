@@ -33,8 +33,10 @@ export function signWebhook(
   timestampSeconds: number,
   body: string,
 ): string {
+  // The body on its own: no copy of a batch's body into one more string.
   const mac = createHmac('sha256', signingKey(secret))
-    .update(`${id}.${timestampSeconds}.${body}`)
+    .update(`${id}.${timestampSeconds}.`)
+    .update(body)
     .digest('base64');
   return `v1,${mac}`;
 }
