@@ -15,7 +15,8 @@
  * (supervisor, lease, worker, delivery engine, checkpoints, metrics recorder), subscriptions
  * created in the `subscriptions` collection like the API does.
  *
- * BENCH_EVENTS (30000 per variant run), BENCH_REPEATS (3), BENCH_CONCURRENCY (16),
+ * BENCH_EVENTS (30000 per variant run), BENCH_REPEATS (5), BENCH_WARMUP (1 round of every variant
+ * first, not counted), BENCH_CONCURRENCY (16),
  * BENCH_RATE (1000 events/s) and BENCH_LATENCY_SECONDS (10), BENCH_DRAIN_EVENTS (200000; 0 skips),
  * BENCH_VARIANTS (comma-separated names, to profile one), BENCH_EMBEDDED=0 (MONGODB_URI only).
  */
@@ -49,7 +50,8 @@ import {
 import { RelayHarness, tally } from './e2e/relay-harness';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
@@ -272,7 +274,9 @@ async function throughput(ctx: Context): Promise<void> {
   const rates = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   const writes = new Map<string, number[]>();
   const cpus = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  for (let repeat = 1; repeat <= REPEATS; repeat += 1) {
+  // Warm-up rounds first, not counted: the JIT and the heap settle (a consumer with more code,
+  // like the relay's runtime, took two 30,000-event runs to reach its steady rate).
+  for (let repeat = 1 - WARMUP; repeat <= REPEATS; repeat += 1) {
     for (const variant of variants) {
       const db = ctx.client.db(`${ctx.dbPrefix}_${variant.name.replace(/-/g, '_')}_${repeat}`);
       let cpuBefore = process.cpuUsage();
@@ -289,6 +293,11 @@ async function throughput(ctx: Context): Promise<void> {
           : '';
       const rate = ((variant.events - 1) / timing.firstToLastMs) * 1000;
       const cpuPerEvent = (cpu.user + cpu.system) / variant.events;
+      if (repeat < 1) {
+        process.stderr.write(`  warm-up ${variant.name}: ${fmt(rate)} events/s\n`);
+        await db.dropDatabase();
+        continue;
+      }
       rates.get(variant.name)!.push(rate);
       cpus.get(variant.name)!.push(cpuPerEvent);
       if (checkpointWrites !== undefined) {
