@@ -84,7 +84,7 @@ export class AttemptContext implements HandlerContext, AbortSource {
 export abstract class HandlerCall extends AttemptContext {
   private ended = false;
 
-  /** Calls `handler` with `events`; `settled` is called once, maybe before this returns. */
+  /** Calls `handler` with `events`; `settled` is called once, always after this returns. */
   invoke<T>(handler: Handler<T>, events: DeliveryEvent<T>[]): void {
     let result: Promise<void> | undefined;
     try {
