@@ -43,13 +43,21 @@ export class BatchDispatcher<T> {
     }
     const { lanes, gate, batchSize } = this.deps;
     this.pumping = true;
-    while (lanes.available > 0 && gate.canTake()) {
-      if (lanes.available < batchSize && !this.partialBatchDue()) {
-        break;
+    try {
+      while (lanes.available > 0 && gate.canTake()) {
+        if (lanes.available < batchSize && !this.partialBatchDue()) {
+          break;
+        }
+        const batch = lanes.takeBatch(batchSize) as Batch<PendingEvent<T>>;
+        gate.take();
+        this.deps.runner.start(batch.entries, batch);
       }
-      const batch = lanes.takeBatch(batchSize) as Batch<PendingEvent<T>>;
-      gate.take();
-      this.deps.runner.start(batch.entries, batch);
+    } catch (error) {
+      // A bug in the engine (a call's first attempt starts here, synchronously): not the
+      // caller's problem (an admitted event, a settled batch), the engine's failure.
+      this.pumping = false;
+      this.deps.internalFailure(error);
+      return;
     }
     this.pumping = false;
     if (lanes.available === 0 && this.lingerDeadline !== undefined) {

@@ -6,7 +6,9 @@ import {
   InvalidSourceItemError,
 } from './delivery.errors';
 import type { SourceItem } from './delivery.types';
-import { flushMicrotasks } from './testing/manual.clock';
+import type { TimerHandle } from './engine.clock';
+import { flushMicrotasks, ManualClock } from './testing/manual.clock';
+import { PushableSource } from './testing/pushable.source';
 
 describe(DeliveryEngine.name, () => {
   describe('ordering', () => {
@@ -166,6 +168,37 @@ describe(DeliveryEngine.name, () => {
       expect(outcome.status).toBe('failed');
       expect(outcome.status === 'failed' && outcome.error).toBeInstanceOf(InvalidSourceItemError);
       expect(source.closed).toBe(true);
+    });
+
+    it('reports a failure of its own while starting a call through sourceDone, and stops', async () => {
+      class FailingTimers extends ManualClock {
+        fail = false;
+        override setTimeout(callback: () => void, delayMs: number): TimerHandle {
+          if (this.fail) {
+            throw new Error('timer table full');
+          }
+          return super.setTimeout(callback, delayMs);
+        }
+      }
+      const clock = new FailingTimers();
+      const source = new PushableSource<string>();
+      const calls: string[] = [];
+      const engine = new DeliveryEngine<string>({
+        source,
+        clock,
+        handler: async (events) => void calls.push(...payloads(events)),
+        deadLetter: async () => undefined,
+        onCheckpoint: async () => undefined,
+        // The attempt's timeout is the first timer a call arms.
+        options: { timeoutMs: 1_000 },
+      });
+      engine.start();
+      clock.fail = true;
+      source.event('a', 'a1');
+      const outcome = await engine.sourceDone;
+      expect(outcome).toEqual({ status: 'failed', error: new Error('timer table full') });
+      expect(engine.stats().state).toBe('stopped');
+      expect(calls).toEqual([]);
     });
 
     it('accepts a pull function as the source, ending on undefined', async () => {
