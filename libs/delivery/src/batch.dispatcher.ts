@@ -72,7 +72,7 @@ export class BatchDispatcher<T> {
   }
 
   /** The batch settled: its lanes are free for their next events. */
-  readonly batchDone = (owner: unknown): void => {
+  batchDone(owner: unknown): void {
     const batch = owner as Batch<PendingEvent<T>>;
     if (this.halted) {
       return;
@@ -83,7 +83,7 @@ export class BatchDispatcher<T> {
     } catch (error) {
       this.deps.internalFailure(error);
     }
-  };
+  }
 
   private partialBatchDue(): boolean {
     const { batchWaitMs, clock } = this.deps;
